@@ -1,0 +1,98 @@
+# airflow-deploy developer entry points. Every target creates the dev virtualenv (.venv) first.
+#   make test                 lint + unit tests + every molecule scenario (what CI runs)
+#   make molecule S=airflow   one scenario (CMD=converge|verify|destroy... for one step)
+# AIRFLOW_DEPLOY_TEST_OS=rocky8 selects the Rocky Linux 8 test image (needs a registry; CI uses debian12).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+CACHE := $(CURDIR)/.cache
+AIRFLOW_VERSION := 3.3.2
+AIRFLOW_DEPLOY_TEST_OS ?= debian12
+SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
+S ?=
+CMD ?= test
+
+ifeq ($(AIRFLOW_DEPLOY_TEST_OS),debian12)
+IMAGE_RECIPE := tools/images/debian12.sh
+else
+IMAGE_RECIPE := tools/images/$(AIRFLOW_DEPLOY_TEST_OS).Containerfile
+endif
+# The tag follows the recipe's content, so a changed recipe builds a new image.
+IMAGE_TAG := $(shell sha256sum $(IMAGE_RECIPE) 2>/dev/null | cut -c1-12)
+export AIRFLOW_DEPLOY_TEST_IMAGE := airflow-deploy/$(AIRFLOW_DEPLOY_TEST_OS)-systemd:$(IMAGE_TAG)
+export AIRFLOW_DEPLOY_CONSTRAINTS := $(CURDIR)/tests/constraints/airflow-$(AIRFLOW_VERSION)-$(AIRFLOW_DEPLOY_TEST_OS).txt
+export AIRFLOW_DEPLOY_WHEELHOUSE := $(CACHE)/wheelhouse/$(AIRFLOW_DEPLOY_TEST_OS)-$(AIRFLOW_VERSION)
+# The repository itself is the collection airflow_deploy.cluster; community collections come
+# from the `ansible` package on PyPI (no Galaxy needed).
+export ANSIBLE_COLLECTIONS_PATH := $(CACHE)/collections
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
+export PATH := $(BIN):$(PATH)
+
+.PHONY: help venv collection-link docker image wheelhouse constraints lint unit molecule molecule-all test docs docs-check clean
+
+help:
+	@echo "make test | lint | unit | molecule S=<scenario> | image | wheelhouse | docs | constraints | clean"
+	@echo "scenarios: $(SCENARIOS)"
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+collection-link: venv
+	mkdir -p $(CACHE)/collections/ansible_collections/airflow_deploy
+	ln -sfn $(CURDIR) $(CACHE)/collections/ansible_collections/airflow_deploy/cluster
+
+docker:
+	tools/docker-engine.sh
+
+image: docker
+	@if docker image inspect $(AIRFLOW_DEPLOY_TEST_IMAGE) >/dev/null 2>&1; then \
+	  echo "image $(AIRFLOW_DEPLOY_TEST_IMAGE) present"; \
+	elif [ "$(AIRFLOW_DEPLOY_TEST_OS)" = debian12 ]; then \
+	  tools/images/debian12.sh $(AIRFLOW_DEPLOY_TEST_IMAGE) $(CACHE)/images; \
+	else \
+	  ctx=$$(mktemp -d); cp /usr/local/share/ca-certificates/*.crt "$$ctx"/ 2>/dev/null || touch "$$ctx/none.crt"; \
+	  docker build -t $(AIRFLOW_DEPLOY_TEST_IMAGE) -f $(IMAGE_RECIPE) "$$ctx"; rm -rf "$$ctx"; \
+	fi
+
+wheelhouse: image
+	@test -s $(AIRFLOW_DEPLOY_CONSTRAINTS) || { echo "$(AIRFLOW_DEPLOY_CONSTRAINTS) is missing: run make constraints"; exit 1; }
+	@if cmp -s $(AIRFLOW_DEPLOY_CONSTRAINTS) $(AIRFLOW_DEPLOY_WHEELHOUSE)/constraints.txt; then \
+	  echo "wheelhouse $(AIRFLOW_DEPLOY_WHEELHOUSE) up to date"; \
+	else \
+	  tools/wheelhouse.sh build $(AIRFLOW_DEPLOY_TEST_IMAGE) $(AIRFLOW_DEPLOY_CONSTRAINTS) $(AIRFLOW_DEPLOY_WHEELHOUSE); \
+	fi
+
+constraints: image
+	tools/wheelhouse.sh constraints $(AIRFLOW_DEPLOY_TEST_IMAGE) $(AIRFLOW_DEPLOY_CONSTRAINTS)
+
+lint: collection-link
+	$(BIN)/yamllint --strict .
+	$(BIN)/ansible-lint
+	$(BIN)/python tools/role_docs.py --check
+
+unit: collection-link
+	$(BIN)/python -m pytest tests/unit
+
+molecule: collection-link wheelhouse
+	@test -n "$(S)" || { echo "usage: make molecule S=<scenario>   ($(SCENARIOS))"; exit 2; }
+	cd $(CURDIR) && $(BIN)/molecule $(CMD) -s $(S)
+
+molecule-all: collection-link wheelhouse
+	for s in $(SCENARIOS); do echo "=== molecule scenario $$s"; $(BIN)/molecule test -s $$s; done
+
+test: lint unit molecule-all
+
+docs: venv
+	$(BIN)/python tools/role_docs.py
+
+clean:
+	-for s in $(SCENARIOS); do $(BIN)/molecule destroy -s $$s; done
+	rm -rf $(CACHE)/collections .pytest_cache

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Resolve the test constraints and build the offline wheelhouse with the test image's own Python,
+# inside a throwaway container of that image (so markers such as python_full_version match).
+#
+#   tools/wheelhouse.sh constraints IMAGE CONSTRAINTS_FILE       resolve pins from PyPI
+#   tools/wheelhouse.sh build IMAGE CONSTRAINTS_FILE WHEEL_DIR   download/build every wheel
+set -euo pipefail
+
+cmd=${1:?usage: wheelhouse.sh constraints|build IMAGE CONSTRAINTS_FILE [WHEEL_DIR]}
+image=${2:?image}
+constraints=$(realpath "${3:?constraints file}")
+requirement=${AIRFLOW_REQUIREMENT:-"apache-airflow[amazon,celery,cncf-kubernetes,fab,postgres]==3.3.2"}
+
+# The test image carries no pip; a venv of the image's own Python gives one (Debian: python3
+# with python3-venv; Rocky 8: python3.12 from AppStream, as the role uses).
+prologue='set -euo pipefail
+if command -v apt-get >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq python3-venv >/dev/null
+  python=python3
+else
+  python=python3.12
+fi
+$python -m venv /tmp/pip && /tmp/pip/bin/pip install -q --upgrade pip'
+
+run() {
+  docker run --rm --network bridge -e "REQ=$requirement" "$@"
+}
+
+case "$cmd" in
+  constraints)
+    out_dir=$(dirname "$constraints")
+    run -v "$out_dir:/out" "$image" bash -c "$prologue
+/tmp/pip/bin/pip install -q --dry-run --ignore-installed --report /tmp/report.json \"\$REQ\"
+/tmp/pip/bin/python - <<'PY' > /out/$(basename "$constraints").new
+import json, sys
+report = json.load(open('/tmp/report.json'))
+pins = sorted((i['metadata']['name'].lower(), i['metadata']['version']) for i in report['install'])
+print('# Pins for', __import__('os').environ['REQ'], 'on CPython', sys.version.split()[0], '(the test image).')
+print('# The test wheelhouse is built against this file and test converges install with it, so runs')
+print('# are offline and repeatable. Regenerate with make constraints (resolves from PyPI).')
+for name, version in pins:
+    print(f'{name}=={version}')
+PY"
+    mv "$out_dir/$(basename "$constraints").new" "$constraints"
+    echo "wrote $constraints ($(grep -vc '^#' "$constraints") pins)"
+    ;;
+  build)
+    wheel_dir=${4:?wheel dir}
+    mkdir -p "$wheel_dir"
+    wheel_dir=$(realpath "$wheel_dir")
+    run -v "$wheel_dir:/wheels" -v "$constraints:/constraints.txt:ro" "$image" bash -c "$prologue
+/tmp/pip/bin/pip wheel -q --wheel-dir /wheels -c /constraints.txt \"\$REQ\"
+cp /constraints.txt /wheels/constraints.txt"
+    echo "wheelhouse $wheel_dir: $(find "$wheel_dir" -name '*.whl' | wc -l) wheels"
+    ;;
+  *) echo "unknown command $cmd" >&2; exit 2 ;;
+esac
