@@ -1,0 +1,122 @@
+"""Bad inputs fail in preflight, with a message naming the variable and the fix, and change nothing.
+
+Each case runs the scenario's converge with one bad input against the converged instance, then
+checks the failure message, the recap (changed=0) and that the deployed files are untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import ansible_playbook, recap
+
+CONVERGE = "molecule/resources/converge.yml"
+WATCHED = ["/etc/airflow/airflow.cfg", "/etc/airflow/env.d/00-airflow.env", "/usr/local/bin/airflow"]
+
+CASES = {
+    "malformed fernet key": ({"airflow_fernet_key": "not-a-fernet-key"}, "airflow_fernet_key (a 16-character value, not shown) is not a\nFernet key"),
+    "short jwt secret": ({"airflow_jwt_secret": "tooshort"}, "airflow_jwt_secret (a 8-character value, not shown) must be at least 32"),
+    "airflow 2": ({"airflow_version": "2.10.5"}, "airflow_version '2.10.5' is not an Airflow 3 release"),
+    "secret in airflow_config": ({"airflow_config": {"core": {"fernet_key": "x"}}}, "airflow_config.core.fernet_key is set"),
+    "dags under /tmp": ({"airflow_dags_dir": "/tmp/dags"}, "airflow_dags_dir is '/tmp/dags': it must be an absolute path outside /tmp"),
+    "missing python": ({"airflow_python_executable": "/usr/bin/python3.99"}, "airflow_python_executable is '/usr/bin/python3.99', which does not exist"),
+    "no time sync": ({"airflow_time_sync_services": ["nope.service"]}, "None of airflow_time_sync_services (nope.service) is installed"),
+    "bad env name": ({"airflow_environment": {"NOT-VALID": "x"}}, "airflow_environment has an entry 'NOT-VALID'"),
+}
+
+
+def _checksums(host: Any) -> dict[str, str]:
+    return {path: host.file(path).sha256sum for path in WATCHED}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_bad_input_fails_in_preflight(host: Any, case: str) -> None:
+    extra_vars, message = CASES[case]
+    before = _checksums(host)
+    result = ansible_playbook(CONVERGE, "-e", json.dumps(extra_vars))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, f"{case}: the play succeeded\n{output[-3000:]}"
+    assert _one_line(message) in _one_line(output), f"{case}: message not found\n{output[-3000:]}"
+    assert all(counters["changed"] == 0 for counters in recap(result.stdout).values()), output[-2000:]
+    for secret in ("not-a-fernet-key", "tooshort"):
+        if secret in json.dumps(extra_vars):
+            assert secret not in output, f"{case}: the secret value appears in the output"
+    assert _checksums(host) == before
+
+
+def _two_node_inventory(tmp: Path, second_host_vars: dict[str, str]) -> Path:
+    """The same container under two names, both schedulers: a two-node 'cluster' with the
+    scenario's group vars (so a host var of node-b can differ from them)."""
+    group_vars = Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent / "group_vars" / "all"
+    shared = yaml.safe_load(group_vars.read_text())
+    inventory = {
+        "all": {
+            "children": {
+                "airflow_schedulers": {
+                    "hosts": {
+                        "node-a": {},
+                        "node-b": second_host_vars,
+                    }
+                }
+            },
+            "vars": shared
+            | {
+                "ansible_connection": "community.docker.docker",
+                "ansible_host": "mol-airflow",
+                "ansible_user": "root",
+            },
+        }
+    }
+    path = tmp / "two-nodes.yml"
+    path.write_text(json.dumps(inventory))
+    return path
+
+
+def _run_two_nodes(second_host_vars: dict[str, str], extra: dict[str, str]) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        inventory = _two_node_inventory(Path(tmp), second_host_vars)
+        result = ansible_playbook(CONVERGE, "-e", json.dumps(extra), inventory=str(inventory))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert all(counters["changed"] == 0 for counters in recap(result.stdout).values()), output[-2000:]
+    return output
+
+
+def test_sqlite_refused_with_two_schedulers(host: Any) -> None:
+    before = _checksums(host)
+    output = _run_two_nodes({}, {})
+    assert "2 hosts run a scheduler (node-a, node-b) but the metadata database is SQLite" in _one_line(output)
+    assert _checksums(host) == before
+
+
+def test_one_bad_host_stops_every_host(host: Any) -> None:
+    before = _checksums(host)
+    output = _run_two_nodes(
+        {"airflow_log_dir": "/tmp/logs"},
+        {"airflow_secret_environment": {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql://db/airflow"}},
+    )
+    assert "airflow_log_dir is '/tmp/logs'" in _one_line(output)
+    assert "Preflight failed on node-b; nothing was changed on any host" in _one_line(output)
+    assert _checksums(host) == before
+
+
+def test_secret_drift_between_hosts_refused(host: Any) -> None:
+    drifted = "drifted-jwt-secret-on-one-node-0123456789"
+    before = _checksums(host)
+    output = _run_two_nodes(
+        {"airflow_jwt_secret": drifted},
+        {"airflow_secret_environment": {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql://db/airflow"}},
+    )
+    assert "airflow_jwt_secret differs between hosts (groups of hosts sharing a value: node-a | node-b)" in _one_line(output)
+    assert drifted not in output
+    assert _checksums(host) == before

@@ -1,0 +1,47 @@
+"""playbooks/generate_secrets.yml writes a valid, encrypted set once and never overwrites it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from ansible_collections.airflow_deploy.cluster.plugins.module_utils.fernet import is_fernet_key
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, env=env, check=False, timeout=300)
+
+
+def test_generates_encrypted_secrets_once(tmp_path: Path) -> None:
+    env = os.environ | {"ANSIBLE_NOCOLOR": "1"}  # conftest.py put the collection on ANSIBLE_COLLECTIONS_PATH
+    password = tmp_path / "vault-pass"
+    password.write_text("unit-test-vault-password\n")
+    target = tmp_path / "group_vars" / "all" / "vault.yml"
+    playbook = [str(BIN / "ansible-playbook"), str(REPO / "playbooks" / "generate_secrets.yml"),
+                "-e", f"airflow_secrets_file={target}", "-e", f"airflow_vault_password_file={password}"]
+
+    first = _run(*playbook, env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert target.read_text().startswith("$ANSIBLE_VAULT;")
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+
+    view = _run(str(BIN / "ansible-vault"), "view", "--vault-password-file", str(password), str(target), env=env)
+    assert view.returncode == 0, view.stderr
+    secrets = yaml.safe_load(view.stdout)
+    assert is_fernet_key(secrets["airflow_fernet_key"])
+    assert len(secrets["airflow_api_secret_key"]) == 64 and len(secrets["airflow_jwt_secret"]) == 64
+    assert secrets["airflow_api_secret_key"] != secrets["airflow_jwt_secret"]
+    for value in secrets.values():
+        assert value not in first.stdout
+
+    before = target.read_bytes()
+    second = _run(*playbook, env=env)
+    assert second.returncode != 0
+    assert "exists. Secrets are generated once per cluster" in " ".join(second.stdout.split())
+    assert target.read_bytes() == before

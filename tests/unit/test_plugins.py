@@ -1,0 +1,81 @@
+"""Unit tests of the collection's filter, test and lookup plugins."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.airflow_deploy.cluster.plugins.filter.airflow_cfg_value import (
+    FilterModule,
+    airflow_cfg_value,
+)
+from ansible_collections.airflow_deploy.cluster.plugins.lookup.fernet_key import LookupModule
+from ansible_collections.airflow_deploy.cluster.plugins.module_utils.fernet import (
+    is_fernet_key,
+    new_fernet_key,
+)
+from ansible_collections.airflow_deploy.cluster.plugins.test.fernet_key import TestModule as FernetTests
+
+VALID = base64.urlsafe_b64encode(bytes(range(32))).decode()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (True, "True"),
+        (False, "False"),
+        (None, ""),
+        (8080, "8080"),
+        ("LocalExecutor", "LocalExecutor"),
+        ("%(asctime)s", "%%(asctime)s"),
+        ([{"name": "a", "kwargs": {"path": "/x"}}], '[{"name":"a","kwargs":{"path":"/x"}}]'),
+        ({"b": 1, "a": 2}, '{"a":2,"b":1}'),
+    ],
+)
+def test_airflow_cfg_value_renders(value: object, expected: str) -> None:
+    assert airflow_cfg_value(value) == expected
+
+
+def test_airflow_cfg_value_refuses_newlines() -> None:
+    with pytest.raises(AnsibleFilterError, match="single line"):
+        airflow_cfg_value("a\nb")
+
+
+def test_filter_is_registered() -> None:
+    assert FilterModule().filters()["airflow_cfg_value"] is airflow_cfg_value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        VALID[:-1],  # too short
+        VALID + "A",  # too long
+        VALID.replace(VALID[0], "+", 1) if VALID[0] != "+" else VALID.replace("+", "-"),  # not url-safe
+        base64.urlsafe_b64encode(bytes(31)).decode(),  # 31 bytes
+        "x" * 44,
+        "",
+        None,
+        44,
+    ],
+)
+def test_fernet_key_rejects(value: object) -> None:
+    assert not is_fernet_key(value)
+
+
+def test_fernet_key_accepts_generated_keys() -> None:
+    keys = {new_fernet_key() for _ in range(20)}
+    assert len(keys) == 20
+    assert all(is_fernet_key(k) for k in keys)
+    assert is_fernet_key(VALID)
+
+
+def test_fernet_key_test_plugin_registered() -> None:
+    assert FernetTests().tests()["fernet_key"](VALID) is True
+
+
+def test_fernet_key_lookup_returns_one_new_key() -> None:
+    first = LookupModule().run([], variables={})
+    second = LookupModule().run([], variables={})
+    assert len(first) == 1 and is_fernet_key(first[0])
+    assert first != second
