@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +58,131 @@ def recap(output: str) -> dict[str, dict[str, int]]:
             hosts[match.group(1)] = {key: int(value) for key, value in counters}
     assert hosts, "no PLAY RECAP in the output"
     return hosts
+
+
+SMOKE_DAG = REPO / "molecule" / "resources" / "dags" / "molecule_smoke.py"
+
+
+def api(host: Any, method: str, path: str, token: str | None = None, body: Any = None,
+        base: str = "http://127.0.0.1:8080") -> tuple[int, Any]:
+    """Call the Airflow API from inside the host with curl; return (status, parsed JSON or text)."""
+    command = f"curl -s -o /tmp/api-body -w '%{{http_code}}' -X {method} '{base}{path}'"
+    command += " -H 'Content-Type: application/json'"
+    if token:
+        command += f" -H 'Authorization: Bearer {token}'"
+    if body is not None:
+        command += " --data-binary @-"
+        result = host.run(f"echo {shlex.quote(json.dumps(body))} | {command}")
+    else:
+        result = host.run(command)
+    status = int(result.stdout.strip() or 0)
+    text = host.file("/tmp/api-body").content_string if host.file("/tmp/api-body").exists else ""
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+def inventory_var(host: Any, name: str) -> Any:
+    """A variable of the host as the scenario's inventory sets it (secrets, passwords)."""
+    return host.ansible.get_variables()[name]
+
+
+def admin_credentials(host: Any) -> dict[str, str]:
+    """The admin login the airflow_metadata_db role created."""
+    return {"username": "admin", "password": inventory_var(host, "airflow_metadata_db_admin_password")}
+
+
+def token(host: Any, base: str = "http://127.0.0.1:8080") -> str:
+    """A JWT for the admin user from POST /auth/token."""
+    status, body = api(host, "POST", "/auth/token", body=admin_credentials(host), base=base)
+    assert status in (200, 201), f"/auth/token answered {status}: {body}"
+    return str(body["access_token"])
+
+
+def wait_for(check: Any, timeout: float, interval: float = 3.0, what: str = "condition") -> Any:
+    """Poll check() until it returns a truthy value or the timeout passes (then fail)."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    pytest.fail(f"{what} not reached within {timeout:.0f} s (last: {last!r})")
+
+
+def deploy_dag(host: Any, source: Path = SMOKE_DAG, dags_dir: str = "/var/lib/airflow/dags") -> None:
+    """Copy a DAG file into the DAG folder as the airflow user would own it."""
+    result = host.ansible(
+        "ansible.builtin.copy",
+        f"src={source} dest={dags_dir}/{source.name} owner=airflow group=airflow mode=0644",
+        check=False,
+    )
+    assert not result.get("failed"), result
+
+
+def run_dag(host: Any, dag_id: str, timeout: float = 240, base: str = "http://127.0.0.1:8080") -> dict[str, Any]:
+    """Wait for the DAG to be parsed, unpause it, trigger a run and wait for it to finish."""
+    jwt = token(host, base)
+    wait_for(lambda: api(host, "GET", f"/api/v2/dags/{dag_id}", jwt, base=base)[0] == 200,
+             timeout, what=f"DAG {dag_id} parsed and visible in the API")
+    status, _ = api(host, "PATCH", f"/api/v2/dags/{dag_id}", jwt, {"is_paused": False}, base=base)
+    assert status == 200, status
+    status, run = api(host, "POST", f"/api/v2/dags/{dag_id}/dagRuns", jwt, {"logical_date": None}, base=base)
+    assert status == 200, f"trigger answered {status}: {run}"
+    run_id = run["dag_run_id"]
+
+    def finished() -> dict[str, Any] | None:
+        _, current = api(host, "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", jwt, base=base)
+        return current if current.get("state") in ("success", "failed") else None
+
+    final = wait_for(finished, timeout, what=f"run {run_id} of {dag_id} finished")
+    _, instances = api(host, "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances", jwt, base=base)
+    final["task_states"] = {ti["task_id"]: ti["state"] for ti in instances["task_instances"]}
+    return final
+
+
+def db_failure_cases(host: Any) -> dict[str, tuple[dict[str, Any], str]]:
+    """Bad database inputs and the preflight message each must produce."""
+    node = host.backend.get_hostname()
+    db = f"{node}-db"
+    return {
+        "wrong password": (
+            {"airflow_metadata_db_password": "wrong-password-for-molecule"},
+            f"Cannot log in to PostgreSQL at {db}:5432 database airflow as user airflow from {node}: "
+            "the server refused the credentials",
+        ),
+        "unreachable server": (
+            {"airflow_metadata_db_port": 5999, "airflow_metadata_db_connect_timeout": 3},
+            f"Cannot reach PostgreSQL at {db}:5999 from {node} within 3 s (user airflow)",
+        ),
+    }
+
+
+def assert_fails_in_preflight(extra_vars: dict[str, Any], message: str) -> str:
+    """Run the converge with bad inputs; it must fail with the message and change nothing."""
+    result = ansible_playbook("molecule/resources/converge.yml", "-e", json.dumps(extra_vars))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, f"the play succeeded\n{output[-3000:]}"
+    assert " ".join(message.split()) in " ".join(output.split()), f"message not found\n{output[-3000:]}"
+    assert all(counters["changed"] == 0 for counters in recap(result.stdout).values()), output[-2000:]
+    return output
+
+
+def s3(container: str, action: str, bucket: str, key: str, body: str = "") -> None:
+    """Put or delete an object on the scenario's S3 server (moto, in its own container)."""
+    script = (
+        "import sys, boto3\n"
+        "s3 = boto3.client('s3', endpoint_url='http://127.0.0.1:9000', region_name='us-east-1',"
+        " aws_access_key_id='molecule', aws_secret_access_key='molecule')\n"
+        "action, bucket, key = sys.argv[1:4]\n"
+        "if action == 'put':\n"
+        "    s3.put_object(Bucket=bucket, Key=key, Body=sys.stdin.buffer.read())\n"
+        "else:\n"
+        "    s3.delete_object(Bucket=bucket, Key=key)\n"
+    )
+    subprocess.run(
+        ["docker", "exec", "-i", container, "/opt/moto/bin/python", "-c", script, action, bucket, key],
+        input=body.encode(), check=True, timeout=60,
+    )

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import run_json
+from conftest import inventory_var, run_json
 
-FERNET_KEY = "bW9sZWN1bGUtdGVzdC1vbmx5LWZlcm5ldC1rZXktMDE="
-JWT_SECRET = "molecule-test-only-jwt-secret-0123456789abcdef"
 PROVIDERS = ["amazon", "celery", "cncf-kubernetes", "fab", "postgres"]
 
 
@@ -53,9 +51,9 @@ def test_airflow_user_is_a_system_account(host: Any) -> None:
 def test_wrapper_sees_the_configured_secrets(host: Any) -> None:
     fernet = host.run("airflow config get-value core fernet_key")
     assert fernet.rc == 0, fernet.stderr
-    assert fernet.stdout.strip() == FERNET_KEY
+    assert fernet.stdout.strip() == inventory_var(host, "airflow_fernet_key")
     jwt = host.run("airflow config get-value api_auth jwt_secret")
-    assert jwt.stdout.strip() == JWT_SECRET
+    assert jwt.stdout.strip() == inventory_var(host, "airflow_jwt_secret")
 
 
 def test_wrapper_uses_the_services_config_file(host: Any) -> None:
