@@ -1,0 +1,106 @@
+"""The whole control plane on one node against PostgreSQL: health, security defaults, a DAG run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import (
+    admin_credentials,
+    ansible_playbook,
+    api,
+    assert_service_running,
+    deploy_dag,
+    inventory_var,
+    recap,
+    run_dag,
+    token,
+)
+
+UNITS = ["airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"]
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_unit_running_and_enabled(host: Any, unit: str) -> None:
+    assert_service_running(host, unit)
+
+
+def test_api_version_answers_without_login(host: Any) -> None:
+    status, body = api(host, "GET", "/api/v2/version")
+    assert status == 200
+    assert body["version"] == "3.3.2"
+
+
+def test_monitor_health_reports_every_component_healthy(host: Any) -> None:
+    status, body = api(host, "GET", "/api/v2/monitor/health")
+    assert status == 200
+    for component in ("metadatabase", "scheduler", "triggerer", "dag_processor"):
+        assert body[component]["status"] == "healthy", body
+
+
+def test_scheduler_health_server(host: Any) -> None:
+    status, body = api(host, "GET", "/health", base="http://127.0.0.1:8974")
+    assert status == 200, body
+
+
+@pytest.mark.parametrize("job_type", ["SchedulerJob", "DagProcessorJob", "TriggererJob"])
+def test_jobs_check_local(host: Any, job_type: str) -> None:
+    result = host.run(f"airflow jobs check --job-type {job_type} --local")
+    assert result.rc == 0, result.stdout + result.stderr
+
+
+def test_migrations_at_head(host: Any) -> None:
+    result = host.run("airflow db check-migrations --migration-wait-timeout 1")
+    assert result.rc == 0, result.stdout + result.stderr
+
+
+def test_unauthenticated_dags_refused(host: Any) -> None:
+    status, _ = api(host, "GET", "/api/v2/dags")
+    assert status in (401, 403)
+
+
+def test_wrong_password_gets_no_token(host: Any) -> None:
+    status, _ = api(host, "POST", "/auth/token", body={"username": "admin", "password": "wrong-password"})
+    assert status == 401
+
+
+def test_config_not_exposed(host: Any) -> None:
+    status, _ = api(host, "GET", "/api/v2/config", token(host))
+    assert status == 403
+
+
+def test_fab_auth_manager_in_use(host: Any) -> None:
+    result = host.run("airflow config get-value core auth_manager")
+    assert result.stdout.strip() == "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+    assert host.file("/var/lib/airflow/webserver_config.py").mode == 0o640
+    status, _ = api(host, "GET", "/auth/login/")
+    assert status == 200
+
+
+def test_admin_user_created_once(host: Any) -> None:
+    result = host.run("airflow users list --output json")
+    users = [line for line in result.stdout.splitlines() if line.startswith("[")]
+    assert admin_credentials(host)["username"] in users[-1]
+
+
+def test_no_example_dags(host: Any) -> None:
+    status, body = api(host, "GET", "/api/v2/dags?limit=100", token(host))
+    assert status == 200
+    assert not [d["dag_id"] for d in body["dags"] if d["dag_id"].startswith("example_")]
+
+
+def test_dag_run_with_deferred_task_succeeds(host: Any) -> None:
+    deploy_dag(host)
+    run = run_dag(host, "molecule_smoke")
+    assert run["state"] == "success", run
+    assert run["task_states"] == {"hello": "success", "wait_deferred": "success"}
+
+
+def test_check_mode_changes_nothing_and_prints_no_secret(host: Any) -> None:
+    result = ansible_playbook("molecule/resources/converge.yml", "--check", "--diff")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert all(counters["changed"] == 0 for counters in recap(result.stdout).values()), output[-2000:]
+    for secret in ("airflow_fernet_key", "airflow_api_secret_key", "airflow_jwt_secret",
+                   "airflow_metadata_db_password", "airflow_metadata_db_admin_password"):
+        assert str(inventory_var(host, secret)) not in output, f"{secret} appears in the output"

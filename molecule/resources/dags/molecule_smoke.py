@@ -1,0 +1,34 @@
+"""Smoke DAG of the molecule scenarios: one plain task, then one that defers to the triggerer."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.providers.standard.triggers.temporal import TimeDeltaTrigger
+from airflow.sdk import DAG, BaseOperator, task
+
+
+class WaitDeferred(BaseOperator):
+    """Defers for a few seconds, so the run only succeeds when a triggerer is alive."""
+
+    def execute(self, context: Any) -> None:
+        self.defer(trigger=TimeDeltaTrigger(timedelta(seconds=3)), method_name="resume")
+
+    def resume(self, context: Any, event: Any = None) -> str:
+        return "resumed by the triggerer"
+
+
+with DAG(
+    dag_id="molecule_smoke",
+    schedule=None,
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    tags=["molecule"],
+):
+
+    @task
+    def hello() -> str:
+        return "hello from the scheduler's LocalExecutor"
+
+    hello() >> WaitDeferred(task_id="wait_deferred")
