@@ -25,18 +25,26 @@ endif
 # The tag follows the recipe's content, so a changed recipe builds a new image.
 IMAGE_TAG := $(shell sha256sum $(IMAGE_RECIPE) 2>/dev/null | cut -c1-12)
 export AIRFLOW_DEPLOY_TEST_IMAGE := airflow-deploy/$(AIRFLOW_DEPLOY_TEST_OS)-systemd:$(IMAGE_TAG)
+# Two wheel sets for offline installs in the test containers: Airflow with its providers, and
+# moto (the S3-compatible server of the scenarios). Each is pinned by a constraints file.
+AIRFLOW_REQUIREMENT := apache-airflow[amazon,celery,cncf-kubernetes,fab,postgres]==$(AIRFLOW_VERSION)
+S3_REQUIREMENT := moto[server]==5.2.5
 export AIRFLOW_DEPLOY_CONSTRAINTS := $(CURDIR)/tests/constraints/airflow-$(AIRFLOW_VERSION)-$(AIRFLOW_DEPLOY_TEST_OS).txt
-export AIRFLOW_DEPLOY_WHEELHOUSE := $(CACHE)/wheelhouse/$(AIRFLOW_DEPLOY_TEST_OS)-$(AIRFLOW_VERSION)
+S3_CONSTRAINTS := $(CURDIR)/tests/constraints/moto-$(AIRFLOW_DEPLOY_TEST_OS).txt
+export AIRFLOW_DEPLOY_WHEELHOUSE := $(CACHE)/wheelhouse/$(AIRFLOW_DEPLOY_TEST_OS)
 # The repository itself is the collection airflow_deploy.cluster; community collections come
 # from the `ansible` package on PyPI (no Galaxy needed).
 export ANSIBLE_COLLECTIONS_PATH := $(CACHE)/collections
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help venv collection-link docker image wheelhouse constraints lint unit molecule molecule-all test docs docs-check clean
+BENCH_VENV := $(CACHE)/bench-venv
+AWSCLI_VENV := $(CACHE)/awscli-venv
+
+.PHONY: help venv collection-link docker image wheelhouse constraints lint unit molecule molecule-all test bench-sync docs clean
 
 help:
-	@echo "make test | lint | unit | molecule S=<scenario> | image | wheelhouse | docs | constraints | clean"
+	@echo "make test | lint | unit | molecule S=<scenario> | image | wheelhouse | docs | constraints | bench-sync | clean"
 	@echo "scenarios: $(SCENARIOS)"
 
 venv: $(VENV)/.installed
@@ -63,15 +71,19 @@ image: docker
 	fi
 
 wheelhouse: image
-	@test -s $(AIRFLOW_DEPLOY_CONSTRAINTS) || { echo "$(AIRFLOW_DEPLOY_CONSTRAINTS) is missing: run make constraints"; exit 1; }
-	@if cmp -s $(AIRFLOW_DEPLOY_CONSTRAINTS) $(AIRFLOW_DEPLOY_WHEELHOUSE)/constraints.txt; then \
-	  echo "wheelhouse $(AIRFLOW_DEPLOY_WHEELHOUSE) up to date"; \
-	else \
-	  tools/wheelhouse.sh build $(AIRFLOW_DEPLOY_TEST_IMAGE) $(AIRFLOW_DEPLOY_CONSTRAINTS) $(AIRFLOW_DEPLOY_WHEELHOUSE); \
-	fi
+	@for set in "airflow|$(AIRFLOW_DEPLOY_CONSTRAINTS)|$(AIRFLOW_REQUIREMENT)" "s3|$(S3_CONSTRAINTS)|$(S3_REQUIREMENT)"; do \
+	  IFS='|' read -r name constraints requirement <<<"$$set"; \
+	  test -s "$$constraints" || { echo "$$constraints is missing: run make constraints"; exit 1; }; \
+	  if cmp -s "$$constraints" $(AIRFLOW_DEPLOY_WHEELHOUSE)/$$name/constraints.txt; then \
+	    echo "wheelhouse $(AIRFLOW_DEPLOY_WHEELHOUSE)/$$name up to date"; \
+	  else \
+	    tools/wheelhouse.sh build $(AIRFLOW_DEPLOY_TEST_IMAGE) "$$constraints" "$$requirement" $(AIRFLOW_DEPLOY_WHEELHOUSE)/$$name; \
+	  fi; \
+	done
 
 constraints: image
-	tools/wheelhouse.sh constraints $(AIRFLOW_DEPLOY_TEST_IMAGE) $(AIRFLOW_DEPLOY_CONSTRAINTS)
+	tools/wheelhouse.sh constraints $(AIRFLOW_DEPLOY_TEST_IMAGE) $(AIRFLOW_DEPLOY_CONSTRAINTS) "$(AIRFLOW_REQUIREMENT)"
+	tools/wheelhouse.sh constraints $(AIRFLOW_DEPLOY_TEST_IMAGE) $(S3_CONSTRAINTS) "$(S3_REQUIREMENT)"
 
 lint: collection-link
 	$(BIN)/yamllint --strict .
@@ -89,6 +101,15 @@ molecule-all: collection-link wheelhouse
 	for s in $(SCENARIOS); do echo "=== molecule scenario $$s"; $(BIN)/molecule test -s $$s; done
 
 test: lint unit molecule-all
+
+# Benchmarks (not tests): medians and ratios, tables kept in docs/benchmarks.md.
+bench-sync: venv wheelhouse
+	test -x $(BENCH_VENV)/bin/airflow || { $(PYTHON) -m venv $(BENCH_VENV) && \
+	  $(BENCH_VENV)/bin/pip install -q --no-index --find-links $(AIRFLOW_DEPLOY_WHEELHOUSE)/airflow \
+	    -c $(AIRFLOW_DEPLOY_CONSTRAINTS) "$(AIRFLOW_REQUIREMENT)"; }
+	test -x $(AWSCLI_VENV)/bin/aws || { $(PYTHON) -m venv $(AWSCLI_VENV) && $(AWSCLI_VENV)/bin/pip install -q awscli; }
+	AIRFLOW_HOME=$$(mktemp -d) $(BENCH_VENV)/bin/python tools/bench_sync.py --write \
+	  --aws $(AWSCLI_VENV)/bin/aws --moto-server $(BIN)/moto_server
 
 docs: venv
 	$(BIN)/python tools/role_docs.py

@@ -2,14 +2,15 @@
 # Resolve the test constraints and build the offline wheelhouse with the test image's own Python,
 # inside a throwaway container of that image (so markers such as python_full_version match).
 #
-#   tools/wheelhouse.sh constraints IMAGE CONSTRAINTS_FILE       resolve pins from PyPI
-#   tools/wheelhouse.sh build IMAGE CONSTRAINTS_FILE WHEEL_DIR   download/build every wheel
+#   tools/wheelhouse.sh constraints IMAGE CONSTRAINTS_FILE REQUIREMENT        resolve pins from PyPI
+#   tools/wheelhouse.sh build IMAGE CONSTRAINTS_FILE REQUIREMENT WHEEL_DIR    download/build every wheel
 set -euo pipefail
 
-cmd=${1:?usage: wheelhouse.sh constraints|build IMAGE CONSTRAINTS_FILE [WHEEL_DIR]}
-image=${2:?image}
-constraints=$(realpath "${3:?constraints file}")
-requirement=${AIRFLOW_REQUIREMENT:-"apache-airflow[amazon,celery,cncf-kubernetes,fab,postgres]==3.3.2"}
+usage="usage: wheelhouse.sh constraints|build IMAGE CONSTRAINTS_FILE REQUIREMENT [WHEEL_DIR]"
+cmd=${1:?$usage}
+image=${2:?$usage}
+constraints=$(realpath "${3:?$usage}")
+requirement=${4:?$usage}
 
 # The test image carries no pip; a venv of the image's own Python gives one (Debian: python3
 # with python3-venv; Rocky 8: python3.12 from AppStream, as the role uses).
@@ -47,7 +48,7 @@ PY"
     echo "wrote $constraints ($(grep -vc '^#' "$constraints") pins)"
     ;;
   build)
-    wheel_dir=${4:?wheel dir}
+    wheel_dir=${5:?$usage}
     mkdir -p "$wheel_dir"
     wheel_dir=$(realpath "$wheel_dir")
     run -v "$wheel_dir:/wheels" -v "$constraints:/constraints.txt:ro" "$image" bash -c "$prologue
