@@ -11,7 +11,7 @@ description:
   - Booleans become C(True)/C(False), None an empty value, lists and dicts compact JSON (for example
     C(dag_bundle_config_list)), everything else its string.
   - C(%) is doubled, since Airflow's config parser interpolates C(%(name)s).
-  - Newlines are refused: every airflow.cfg value the collection writes is one line.
+  - Newlines are refused, since every airflow.cfg value the collection writes is one line.
 options:
   _input:
     description: The value.

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import re
+from pathlib import Path
 
 import pytest
+import yaml
 from ansible.errors import AnsibleFilterError
 from ansible_collections.airflow_deploy.cluster.plugins.filter.airflow_cfg_value import (
     FilterModule,
@@ -17,6 +20,7 @@ from ansible_collections.airflow_deploy.cluster.plugins.module_utils.fernet impo
 )
 from ansible_collections.airflow_deploy.cluster.plugins.test.fernet_key import TestModule as FernetTests
 
+REPO = Path(__file__).resolve().parents[2]
 VALID = base64.urlsafe_b64encode(bytes(range(32))).decode()
 
 
@@ -79,3 +83,17 @@ def test_fernet_key_lookup_returns_one_new_key() -> None:
     second = LookupModule().run([], variables={})
     assert len(first) == 1 and is_fernet_key(first[0])
     assert first != second
+
+
+@pytest.mark.parametrize("plugin", sorted((REPO / "plugins").glob("*/*.py")), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_plugin_documentation_is_well_formed(plugin: Path) -> None:
+    if plugin.parent.name == "module_utils":
+        return
+    source = plugin.read_text()
+    for block in ("DOCUMENTATION", "EXAMPLES", "RETURN"):
+        match = re.search(block + r' = r"""(.*?)"""', source, re.S)
+        assert match, f"{plugin.name} lacks {block}"
+        yaml.safe_load(match.group(1))
+    doc = yaml.safe_load(re.search(r'DOCUMENTATION = r"""(.*?)"""', source, re.S).group(1))
+    assert doc["name"] == plugin.stem
+    assert all(isinstance(line, str) for line in doc["description"]), "a description line parsed as a mapping"
