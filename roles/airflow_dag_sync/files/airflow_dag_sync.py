@@ -1,0 +1,1381 @@
+#!/usr/bin/env python3
+"""Multi-tenant, atomic S3 -> local DAG folder synchroniser for Apache Airflow.
+
+Each configured tenant maps to a prefix ``<base_prefix>/<tenant_prefix>/`` in
+one S3 (or S3-compatible) bucket.  Every cycle the engine lists that prefix,
+compares it with the manifest of the live snapshot and, only if something
+changed, builds a complete new snapshot next to the live one and publishes it
+by atomically replacing a symlink.  Airflow reads ``<dest_root>/<tenant>/current``
+and therefore never sees a half-written tree.
+
+On-disk layout (per tenant)::
+
+    <dest_root>/<tenant>/
+        current -> .snapshots/<id>          relative symlink, flipped atomically
+        .lock                               flock(2) held while a cycle runs
+        .snapshots/
+            <id>/                           immutable snapshot tree (dirs 0755, files 0644)
+            <id>.manifest.json              manifest of that snapshot
+            .tmp-<id>/                      snapshot under construction (never live)
+    <status_dir>/<tenant>.json              status file (default <dest_root>/.status)
+
+Manifest choice: the manifest is stored *beside* the snapshot directory as
+``.snapshots/<id>.manifest.json`` (not inside the tree that Airflow parses), so
+it can never be picked up as a DAG file and the snapshot contains exactly the
+synced objects.  Format::
+
+    {"format": 1, "tenant": ..., "snapshot_id": ..., "created": <ISO UTC>,
+     "bucket": ..., "prefix": ..., "marker_etag": <str|null>,
+     "objects": {<s3 key>: {"etag": ..., "size": ..., "relpath": ...}},
+     "rejected": [{"key": ..., "reason": ...}]}
+
+Snapshot ids are ``YYYYMMDDTHHMMSSZ-NNNNNN`` (UTC time + counter), strictly
+increasing per tenant and therefore sortable.
+
+A cycle for one tenant:
+
+1. take the tenant lock, remove stale ``.tmp-*`` leftovers of interrupted cycles;
+2. list the prefix (``list_objects_v2`` paginator), skip ``.../`` directory
+   markers, reject unsafe keys (``..``/``.`` segments, absolute paths,
+   backslashes, empty segments, NUL/control characters), enforce the optional
+   ``max_objects``/``max_bytes`` limits;
+3. compare key set, ETag *and* size with the live manifest; if identical do
+   nothing (only the status file is rewritten);
+4. otherwise build ``.snapshots/.tmp-<id>``: hard-link unchanged files from the
+   live snapshot, download new/changed objects in parallel (temp name + rename,
+   fsync), write the manifest, rename the tmp dir to ``<id>``, flip ``current``
+   (new symlink under a temp name + ``os.replace``) and prune all but the
+   ``keep`` most recent previous snapshots.
+
+Any listing or download failure aborts the tenant's cycle: the tmp dir is
+removed and the live snapshot stays untouched.  A killed process leaves at most
+a ``.tmp-*`` dir, which is never live and is removed by the next cycle.
+
+Publish-marker mode (per tenant ``marker``, a key relative to the tenant
+prefix such as ``_PUBLISHED``): a new snapshot is taken only when the marker
+object's ETag differs from the one recorded in the live manifest; the marker
+itself is not copied.  Without a marker object nothing is published.
+Publishers should upload all files first and then (re)write the marker.
+
+Credentials come exclusively from the standard AWS credential chain (boto3
+default session, optionally a named ``profile``); no secret can be passed on
+the command line or in the config file.
+
+Usage::
+
+    airflow_dag_sync.py --config /etc/airflow/dag_sync.json [--once]
+    airflow_dag_sync.py --bucket B --base-prefix dags --tenant team-a=team-a \\
+        --dest-root /opt/airflow/dags --once
+
+Exit codes: 0 success (or graceful stop of the loop), 1 at least one tenant
+failed in ``--once`` mode, 2 configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import contextlib
+import dataclasses
+import datetime as dt
+import errno
+import fcntl
+import json
+import logging
+import os
+import random
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from types import FrameType
+from typing import Any, Protocol
+
+LOG = logging.getLogger("airflow_dag_sync")
+
+TENANT_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+SNAPSHOT_ID_RE = re.compile(r"^(\d{8}T\d{6}Z)-(\d{6})$")
+SNAPSHOTS_DIR = ".snapshots"
+CURRENT_LINK = "current"
+TMP_PREFIX = ".tmp-"
+MANIFEST_SUFFIX = ".manifest.json"
+LOCK_FILE = ".lock"
+MANIFEST_FORMAT = 1
+DIR_MODE = 0o755
+FILE_MODE = 0o644
+CHUNK_SIZE = 1024 * 1024
+MAX_REPORTED_REJECTS = 100
+MAX_SEGMENT_BYTES = 255
+
+DEFAULT_INTERVAL = 10.0
+DEFAULT_JITTER = 1.0
+DEFAULT_PARALLELISM = 16
+DEFAULT_KEEP = 2
+
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
+_SIZE_MULT = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+_FORBIDDEN_CONFIG_KEYS = frozenset(
+    {"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "access_key", "secret_key"}
+)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ConfigError(Exception):
+    """Invalid configuration."""
+
+
+class SyncError(Exception):
+    """A tenant cycle failed; the live snapshot is kept."""
+
+
+class LimitExceeded(SyncError):
+    """The tenant exceeds max_objects or max_bytes."""
+
+
+class SyncAborted(SyncError):
+    """Shutdown was requested while the cycle was running."""
+
+
+# --------------------------------------------------------------------------- types
+
+
+class S3ClientLike(Protocol):
+    """The subset of a boto3 S3 client used by the engine."""
+
+    def get_paginator(self, operation_name: str) -> Any: ...
+
+    def get_object(self, **kwargs: Any) -> Any: ...
+
+    def head_object(self, **kwargs: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class TenantConfig:
+    """One tenant: name, sub-prefix under the base prefix, optional limits/marker."""
+
+    name: str
+    prefix: str = ""
+    max_objects: int | None = None
+    max_bytes: int | None = None
+    marker: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """Global configuration of the engine."""
+
+    bucket: str
+    dest_root: Path
+    tenants: tuple[TenantConfig, ...]
+    base_prefix: str = ""
+    endpoint_url: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    addressing_style: str | None = None
+    ca_bundle: str | None = None
+    interval: float = DEFAULT_INTERVAL
+    jitter: float = DEFAULT_JITTER
+    parallelism: int = DEFAULT_PARALLELISM
+    keep: int = DEFAULT_KEEP
+    status_dir: Path | None = None
+    fsync: bool = True
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_attempts: int = 3
+
+    @property
+    def status_path(self) -> Path:
+        return self.status_dir if self.status_dir is not None else self.dest_root / ".status"
+
+    def tenant_prefix(self, tenant: TenantConfig) -> str:
+        return join_prefix(self.base_prefix, tenant.prefix)
+
+
+@dataclass(frozen=True)
+class ObjectEntry:
+    """One object of a snapshot (manifest value)."""
+
+    etag: str
+    size: int
+    relpath: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"etag": self.etag, "size": self.size, "relpath": self.relpath}
+
+
+@dataclass(frozen=True)
+class RejectedKey:
+    key: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"key": self.key, "reason": self.reason}
+
+
+@dataclass
+class Listing:
+    """Result of listing a tenant prefix."""
+
+    entries: dict[str, ObjectEntry] = field(default_factory=dict)
+    rejected: list[RejectedKey] = field(default_factory=list)
+    marker_etag: str | None = None
+    total_bytes: int = 0
+
+
+@dataclass
+class Manifest:
+    snapshot_id: str
+    objects: dict[str, ObjectEntry]
+    marker_etag: str | None = None
+    rejected: list[RejectedKey] = field(default_factory=list)
+    created: str = ""
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(e.size for e in self.objects.values())
+
+
+@dataclass
+class TenantResult:
+    """Outcome of one tenant cycle."""
+
+    tenant: str
+    ok: bool = False
+    changed: bool = False
+    snapshot_id: str | None = None
+    objects: int = 0
+    bytes: int = 0
+    downloaded: int = 0
+    linked: int = 0
+    rejected: list[RejectedKey] = field(default_factory=list)
+    error: str | None = None
+    duration_s: float = 0.0
+    marker_present: bool | None = None
+    aborted: bool = False
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def iso(ts: dt.datetime) -> str:
+    return ts.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def join_prefix(*parts: str) -> str:
+    """Join S3 prefix parts with '/', always ending in '/' unless empty."""
+    cleaned = [p.strip("/") for p in parts if p and p.strip("/")]
+    return "/".join(cleaned) + "/" if cleaned else ""
+
+
+def normalize_etag(value: Any) -> str:
+    return str(value or "").strip().strip('"')
+
+
+def parse_size(value: Any) -> int | None:
+    """Parse a byte size: int or string with optional K/M/G/T suffix (binary)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ConfigError(f"invalid size: {value!r}")
+    if isinstance(value, int):
+        result = value
+    else:
+        match = _SIZE_RE.match(str(value))
+        if not match:
+            raise ConfigError(f"invalid size: {value!r}")
+        result = int(match.group(1)) * _SIZE_MULT[match.group(2).lower()]
+    if result < 0:
+        raise ConfigError(f"size must be >= 0: {value!r}")
+    return result
+
+
+def relpath_problem(rel: str) -> str | None:
+    """Return why ``rel`` is not a safe relative path, or None if it is safe."""
+    if not rel:
+        return "empty relative path"
+    if "\x00" in rel:
+        return "contains NUL byte"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in rel):
+        return "contains control character"
+    if "\\" in rel:
+        return "contains backslash"
+    if rel.startswith("/"):
+        return "absolute path"
+    segments = rel.split("/")
+    if any(seg == "" for seg in segments):
+        return "empty path segment"
+    if any(seg in (".", "..") for seg in segments):
+        return "'.' or '..' path segment"
+    if any(len(seg.encode("utf-8", "surrogateescape")) > MAX_SEGMENT_BYTES for seg in segments):
+        return "path segment too long"
+    return None
+
+
+def fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def ensure_dir(path: Path) -> None:
+    """Create ``path`` (and parents) with mode 0755; existing dirs keep their mode."""
+    if path.is_dir():
+        return
+    ensure_dir(path.parent)
+    try:
+        path.mkdir()
+    except FileExistsError:
+        if not path.is_dir():
+            raise
+        return
+    os.chmod(path, DIR_MODE)
+
+
+def atomic_write_json(path: Path, data: Mapping[str, Any], do_fsync: bool = True) -> None:
+    """Write JSON to ``path`` atomically (temp file in same dir + os.replace)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, sort_keys=True)
+            fh.write("\n")
+            fh.flush()
+            if do_fsync:
+                os.fsync(fh.fileno())
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def remove_path(path: Path) -> None:
+    """Remove a file, symlink or directory tree; ignore if missing."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def is_not_found(exc: BaseException) -> bool:
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    code = str(response.get("Error", {}).get("Code", ""))
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code in {"404", "NoSuchKey", "NotFound"} or status == 404
+
+
+def describe_error(exc: BaseException) -> str:
+    text = str(exc) or exc.__class__.__name__
+    if isinstance(exc, SyncError):
+        return text
+    return f"{exc.__class__.__name__}: {text}"
+
+
+# --------------------------------------------------------------------------- snapshot store
+
+
+def tenant_dir(cfg: SyncConfig, tenant: TenantConfig) -> Path:
+    return cfg.dest_root / tenant.name
+
+
+def manifest_path(snap_root: Path, snapshot_id: str) -> Path:
+    return snap_root / f"{snapshot_id}{MANIFEST_SUFFIX}"
+
+
+def read_live_id(tdir: Path) -> str | None:
+    """Return the snapshot id ``current`` points at (None if absent/broken)."""
+    link = tdir / CURRENT_LINK
+    try:
+        target = os.readlink(link)
+    except OSError:
+        return None
+    snapshot_id = PurePosixPath(target).name
+    if not SNAPSHOT_ID_RE.match(snapshot_id):
+        return None
+    if not (tdir / SNAPSHOTS_DIR / snapshot_id).is_dir():
+        return None
+    return snapshot_id
+
+
+def load_manifest(snap_root: Path, snapshot_id: str) -> Manifest | None:
+    path = manifest_path(snap_root, snapshot_id)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        objects = {
+            str(key): ObjectEntry(etag=str(v["etag"]), size=int(v["size"]), relpath=str(v["relpath"]))
+            for key, v in data["objects"].items()
+        }
+        rejected = [RejectedKey(str(r["key"]), str(r["reason"])) for r in data.get("rejected", [])]
+        marker = data.get("marker_etag")
+        return Manifest(
+            snapshot_id=snapshot_id,
+            objects=objects,
+            marker_etag=str(marker) if marker is not None else None,
+            rejected=rejected,
+            created=str(data.get("created", "")),
+        )
+    except FileNotFoundError:
+        LOG.warning("manifest %s missing; the next change rebuilds the snapshot from S3", path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        LOG.warning("manifest %s unreadable (%s); rebuilding from S3", path, exc)
+    return None
+
+
+def list_snapshot_ids(snap_root: Path) -> list[str]:
+    try:
+        names = os.listdir(snap_root)
+    except FileNotFoundError:
+        return []
+    return sorted(n for n in names if SNAPSHOT_ID_RE.match(n) and (snap_root / n).is_dir())
+
+
+def next_snapshot_id(snap_root: Path, now: dt.datetime | None = None) -> str:
+    """Return a new id strictly greater than every existing id in ``snap_root``."""
+    stamp = (now or utc_now()).astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    counter = 0
+    existing: list[str] = []
+    with contextlib.suppress(FileNotFoundError):
+        for name in os.listdir(snap_root):
+            base = name[len(TMP_PREFIX) :] if name.startswith(TMP_PREFIX) else name
+            base = base.removesuffix(MANIFEST_SUFFIX)
+            if SNAPSHOT_ID_RE.match(base):
+                existing.append(base)
+    if existing:
+        newest = max(existing)
+        match = SNAPSHOT_ID_RE.match(newest)
+        assert match is not None
+        if match.group(1) >= stamp:
+            stamp, counter = match.group(1), int(match.group(2)) + 1
+    return f"{stamp}-{counter:06d}"
+
+
+def cleanup_stale(tdir: Path) -> None:
+    """Remove leftovers of interrupted cycles (tmp snapshot dirs, tmp symlinks)."""
+    snap_root = tdir / SNAPSHOTS_DIR
+    with contextlib.suppress(FileNotFoundError):
+        for name in os.listdir(snap_root):
+            if name.startswith(TMP_PREFIX):
+                LOG.info("removing stale %s", snap_root / name)
+                remove_path(snap_root / name)
+    with contextlib.suppress(FileNotFoundError):
+        for name in os.listdir(tdir):
+            if name.startswith(f".{CURRENT_LINK}{TMP_PREFIX}"):
+                remove_path(tdir / name)
+
+
+def prune_snapshots(snap_root: Path, live_id: str | None, keep: int) -> list[str]:
+    """Keep the live snapshot plus the ``keep`` newest older ones; delete the rest.
+
+    Snapshots newer than the live one were never published (crash between
+    rename and flip) and are deleted, as are dirs without manifest and
+    manifests without dir.
+    """
+    removed: list[str] = []
+    ids = list_snapshot_ids(snap_root)
+    complete = [i for i in ids if manifest_path(snap_root, i).is_file()]
+    older = [i for i in complete if live_id is None or i < live_id]
+    retained = set(older[-keep:]) if keep > 0 else set()
+    if live_id is not None:
+        retained.add(live_id)
+    for snapshot_id in ids:
+        if snapshot_id not in retained:
+            remove_path(snap_root / snapshot_id)
+            remove_path(manifest_path(snap_root, snapshot_id))
+            removed.append(snapshot_id)
+    with contextlib.suppress(FileNotFoundError):
+        for name in os.listdir(snap_root):
+            if name.endswith(MANIFEST_SUFFIX) and not name.startswith("."):
+                if name.removesuffix(MANIFEST_SUFFIX) not in retained:
+                    remove_path(snap_root / name)
+    return removed
+
+
+@contextlib.contextmanager
+def tenant_lock(tdir: Path) -> Iterator[None]:
+    """Exclusive non-blocking flock on ``<tenant>/.lock``."""
+    fd = os.open(tdir / LOCK_FILE, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise SyncError(f"another sync process holds {tdir / LOCK_FILE}") from exc
+            raise
+        yield
+    finally:
+        os.close(fd)
+
+
+def flip_current(tdir: Path, snapshot_id: str, do_fsync: bool) -> None:
+    """Atomically point ``current`` at ``.snapshots/<snapshot_id>``."""
+    tmp_link = tdir / f".{CURRENT_LINK}{TMP_PREFIX}{snapshot_id}"
+    remove_path(tmp_link)
+    os.symlink(f"{SNAPSHOTS_DIR}/{snapshot_id}", tmp_link)
+    try:
+        os.replace(tmp_link, tdir / CURRENT_LINK)
+    except OSError:
+        remove_path(tmp_link)
+        raise
+    if do_fsync:
+        fsync_dir(tdir)
+
+
+# --------------------------------------------------------------------------- S3
+
+
+def build_s3_client(cfg: SyncConfig) -> S3ClientLike:
+    """Build a boto3 S3 client from the default credential chain."""
+    import boto3  # imported lazily so --help / config checks work without boto3
+    from botocore.config import Config as BotoConfig
+
+    session = boto3.session.Session(profile_name=cfg.profile, region_name=cfg.region)
+    s3_options: dict[str, str] = {}
+    if cfg.addressing_style:
+        s3_options["addressing_style"] = cfg.addressing_style
+    boto_cfg = BotoConfig(
+        connect_timeout=cfg.connect_timeout,
+        read_timeout=cfg.read_timeout,
+        retries={"max_attempts": cfg.max_attempts, "mode": "standard"},
+        max_pool_connections=max(10, cfg.parallelism),
+        s3=s3_options or None,
+    )
+    kwargs: dict[str, Any] = {"config": boto_cfg}
+    if cfg.endpoint_url:
+        kwargs["endpoint_url"] = cfg.endpoint_url
+    if cfg.ca_bundle:
+        kwargs["verify"] = cfg.ca_bundle
+    client: S3ClientLike = session.client("s3", **kwargs)
+    return client
+
+
+def head_marker_etag(client: S3ClientLike, bucket: str, key: str) -> str | None:
+    """ETag of the marker object, or None if it does not exist."""
+    try:
+        response = client.head_object(Bucket=bucket, Key=key)
+    except Exception as exc:
+        if is_not_found(exc):
+            return None
+        raise
+    return normalize_etag(response.get("ETag"))
+
+
+def list_tenant(client: S3ClientLike, bucket: str, prefix: str, tenant: TenantConfig) -> Listing:
+    """List and validate all objects of a tenant; enforce limits while listing."""
+    listing = Listing()
+    paginator = client.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        for obj in page.get("Contents", []) or []:
+            key = str(obj["Key"])
+            if key.endswith("/") or not key.startswith(prefix):
+                continue
+            rel = key[len(prefix) :]
+            etag = normalize_etag(obj.get("ETag")) or f"lm:{obj.get('LastModified')}"
+            size = int(obj.get("Size", 0))
+            if tenant.marker is not None and rel == tenant.marker:
+                listing.marker_etag = etag
+                continue
+            problem = relpath_problem(rel)
+            if problem:
+                listing.rejected.append(RejectedKey(key, problem))
+                continue
+            listing.entries[key] = ObjectEntry(etag=etag, size=size, relpath=rel)
+            listing.total_bytes += size
+            check_limits(tenant, len(listing.entries), listing.total_bytes)
+    reject_conflicts(listing)
+    return listing
+
+
+def check_limits(tenant: TenantConfig, count: int, total: int) -> None:
+    if tenant.max_objects is not None and count > tenant.max_objects:
+        raise LimitExceeded(
+            f"tenant {tenant.name}: more than max_objects={tenant.max_objects} objects under its prefix"
+        )
+    if tenant.max_bytes is not None and total > tenant.max_bytes:
+        raise LimitExceeded(
+            f"tenant {tenant.name}: total size exceeds max_bytes={tenant.max_bytes} (at least {total} bytes)"
+        )
+
+
+def reject_conflicts(listing: Listing) -> None:
+    """Reject files whose path is also needed as a directory (``a`` and ``a/b``)."""
+    dirs: set[str] = set()
+    for entry in listing.entries.values():
+        parts = entry.relpath.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            dirs.add("/".join(parts[:i]))
+    for key, entry in list(listing.entries.items()):
+        if entry.relpath in dirs:
+            del listing.entries[key]
+            listing.total_bytes -= entry.size
+            listing.rejected.append(RejectedKey(key, "file conflicts with a directory of the same path"))
+
+
+class CancelToken:
+    """Cancellation flag for one download batch, also tripped by the global stop event."""
+
+    def __init__(self, stop: threading.Event | None = None) -> None:
+        self._local = threading.Event()
+        self._stop = stop
+
+    def set(self) -> None:
+        self._local.set()
+
+    def is_set(self) -> bool:
+        return self._local.is_set() or (self._stop is not None and self._stop.is_set())
+
+
+def download_object(
+    client: S3ClientLike,
+    bucket: str,
+    key: str,
+    dst: Path,
+    do_fsync: bool,
+    cancel: CancelToken,
+) -> tuple[str, int]:
+    """Download ``key`` to ``dst`` via a temp file + rename; return (etag, size)."""
+    if cancel.is_set():
+        raise SyncAborted("download cancelled")
+    fd, tmp = tempfile.mkstemp(prefix=".dagsync-", suffix=".part", dir=dst.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            response = client.get_object(Bucket=bucket, Key=key)
+            body = response["Body"]
+            size = 0
+            try:
+                while True:
+                    if cancel.is_set():
+                        raise SyncAborted("download cancelled")
+                    chunk = body.read(CHUNK_SIZE)
+                    if not chunk:
+                        break
+                    fh.write(chunk)
+                    size += len(chunk)
+            finally:
+                with contextlib.suppress(Exception):
+                    body.close()
+            fh.flush()
+            if do_fsync:
+                os.fsync(fh.fileno())
+        expected = response.get("ContentLength")
+        if expected is not None and int(expected) != size:
+            raise SyncError(f"short read for s3://{bucket}/{key}: got {size} of {expected} bytes")
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, dst)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return normalize_etag(response.get("ETag")), size
+
+
+# --------------------------------------------------------------------------- snapshot build
+
+
+def unchanged(listing: Listing, live: Manifest | None) -> bool:
+    return live is not None and listing.entries == live.objects
+
+
+def make_parent_dirs(root: Path, relpath: str, created: set[str]) -> None:
+    parts = relpath.split("/")[:-1]
+    current = root
+    for i, part in enumerate(parts):
+        current = current / part
+        marker = "/".join(parts[: i + 1])
+        if marker in created:
+            continue
+        current.mkdir(exist_ok=True)
+        os.chmod(current, DIR_MODE)
+        created.add(marker)
+
+
+def try_link(src: Path, dst: Path, size: int) -> bool:
+    """Hard-link ``src`` to ``dst`` if ``src`` looks intact; False otherwise."""
+    try:
+        st = os.lstat(src)
+        if not os.path.isfile(src) or os.path.islink(src) or st.st_size != size:
+            return False
+        os.link(src, dst)
+        return True
+    except OSError:
+        return False
+
+
+def download_all(
+    client: S3ClientLike,
+    cfg: SyncConfig,
+    jobs: Sequence[tuple[str, Path]],
+    stop: threading.Event | None,
+) -> dict[str, tuple[str, int]]:
+    """Download ``jobs`` in a bounded pool; first failure cancels the rest."""
+    results: dict[str, tuple[str, int]] = {}
+    if not jobs:
+        return results
+    cancel = CancelToken(stop)
+    workers = max(1, min(cfg.parallelism, len(jobs)))
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dagsync")
+    try:
+        futures = {
+            executor.submit(download_object, client, cfg.bucket, key, dst, cfg.fsync, cancel): key for key, dst in jobs
+        }
+        for future in concurrent.futures.as_completed(futures):
+            key = futures[future]
+            try:
+                results[key] = future.result()
+            except SyncAborted:
+                raise
+            except Exception as exc:
+                raise SyncError(f"download of s3://{cfg.bucket}/{key} failed: {describe_error(exc)}") from exc
+    except BaseException:
+        cancel.set()
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
+    if stop is not None and stop.is_set():
+        raise SyncAborted("shutdown requested")
+    return results
+
+
+def build_snapshot(
+    client: S3ClientLike,
+    cfg: SyncConfig,
+    tenant: TenantConfig,
+    tdir: Path,
+    listing: Listing,
+    live: Manifest | None,
+    stop: threading.Event | None,
+) -> tuple[Manifest, int, int]:
+    """Build, publish and prune; return (new manifest, downloaded, linked)."""
+    snap_root = tdir / SNAPSHOTS_DIR
+    snapshot_id = next_snapshot_id(snap_root)
+    tmp_dir = snap_root / f"{TMP_PREFIX}{snapshot_id}"
+    tmp_manifest = snap_root / f"{TMP_PREFIX}{snapshot_id}{MANIFEST_SUFFIX}"
+    final_dir = snap_root / snapshot_id
+    live_dir = snap_root / live.snapshot_id if live is not None else None
+    try:
+        tmp_dir.mkdir()
+        os.chmod(tmp_dir, DIR_MODE)
+        created: set[str] = set()
+        objects: dict[str, ObjectEntry] = {}
+        jobs: list[tuple[str, Path]] = []
+        linked = 0
+        for key in sorted(listing.entries):
+            entry = listing.entries[key]
+            make_parent_dirs(tmp_dir, entry.relpath, created)
+            dst = tmp_dir / entry.relpath
+            old = live.objects.get(key) if live is not None else None
+            if (
+                old is not None
+                and live_dir is not None
+                and old.etag == entry.etag
+                and old.size == entry.size
+                and try_link(live_dir / old.relpath, dst, entry.size)
+            ):
+                objects[key] = entry
+                linked += 1
+            else:
+                jobs.append((key, dst))
+        downloaded = download_all(client, cfg, jobs, stop)
+        for key, (etag, size) in downloaded.items():
+            listed = listing.entries[key]
+            objects[key] = ObjectEntry(etag=etag or listed.etag, size=size, relpath=listed.relpath)
+        if stop is not None and stop.is_set():
+            raise SyncAborted("shutdown requested")
+        manifest = Manifest(
+            snapshot_id=snapshot_id,
+            objects=objects,
+            marker_etag=listing.marker_etag,
+            rejected=list(listing.rejected),
+            created=iso(utc_now()),
+        )
+        atomic_write_json(tmp_manifest, manifest_json(cfg, tenant, manifest), cfg.fsync)
+        if cfg.fsync:
+            for rel in sorted(created, key=len, reverse=True):
+                fsync_dir(tmp_dir / rel)
+            fsync_dir(tmp_dir)
+        os.rename(tmp_dir, final_dir)
+        os.replace(tmp_manifest, manifest_path(snap_root, snapshot_id))
+        if cfg.fsync:
+            fsync_dir(snap_root)
+        flip_current(tdir, snapshot_id, cfg.fsync)
+    finally:
+        remove_path(tmp_dir)
+        remove_path(tmp_manifest)
+    pruned = prune_snapshots(snap_root, snapshot_id, cfg.keep)
+    if pruned:
+        LOG.debug("tenant=%s pruned snapshots %s", tenant.name, ", ".join(pruned))
+    return manifest, len(downloaded), linked
+
+
+def manifest_json(cfg: SyncConfig, tenant: TenantConfig, manifest: Manifest) -> dict[str, Any]:
+    return {
+        "format": MANIFEST_FORMAT,
+        "tenant": tenant.name,
+        "snapshot_id": manifest.snapshot_id,
+        "created": manifest.created,
+        "bucket": cfg.bucket,
+        "prefix": cfg.tenant_prefix(tenant),
+        "marker_etag": manifest.marker_etag,
+        "objects": {key: entry.to_json() for key, entry in sorted(manifest.objects.items())},
+        "rejected": [r.to_json() for r in manifest.rejected],
+    }
+
+
+# --------------------------------------------------------------------------- tenant cycle
+
+
+def sync_tenant(
+    client: S3ClientLike,
+    cfg: SyncConfig,
+    tenant: TenantConfig,
+    stop: threading.Event | None = None,
+    write_status: bool = True,
+) -> TenantResult:
+    """Run one sync cycle for one tenant; never raises for sync failures."""
+    started = time.monotonic()
+    attempt = utc_now()
+    result = TenantResult(tenant=tenant.name)
+    tdir = tenant_dir(cfg, tenant)
+    live: Manifest | None = None
+    try:
+        ensure_dir(cfg.dest_root)
+        ensure_dir(tdir)
+        ensure_dir(tdir / SNAPSHOTS_DIR)
+        with tenant_lock(tdir):
+            cleanup_stale(tdir)
+            live_id = read_live_id(tdir)
+            live = load_manifest(tdir / SNAPSHOTS_DIR, live_id) if live_id else None
+            result.snapshot_id = live_id
+            if live is not None:
+                result.objects, result.bytes = len(live.objects), live.total_bytes
+            _run_tenant(client, cfg, tenant, tdir, live, stop, result)
+        result.ok = True
+    except SyncAborted as exc:
+        result.aborted = True
+        result.error = describe_error(exc)
+    except Exception as exc:
+        result.error = describe_error(exc)
+        LOG.debug("tenant=%s cycle failed", tenant.name, exc_info=True)
+    result.duration_s = round(time.monotonic() - started, 3)
+    log_result(result)
+    if write_status and not result.aborted:
+        try:
+            write_status_file(cfg, tenant, result, attempt)
+        except OSError as exc:
+            LOG.error("tenant=%s cannot write status file: %s", tenant.name, exc)
+    return result
+
+
+def _run_tenant(
+    client: S3ClientLike,
+    cfg: SyncConfig,
+    tenant: TenantConfig,
+    tdir: Path,
+    live: Manifest | None,
+    stop: threading.Event | None,
+    result: TenantResult,
+) -> None:
+    prefix = cfg.tenant_prefix(tenant)
+    if tenant.marker is not None:
+        marker_etag = head_marker_etag(client, cfg.bucket, prefix + tenant.marker)
+        result.marker_present = marker_etag is not None
+        if marker_etag is None:
+            return
+        if live is not None and live.marker_etag == marker_etag:
+            result.rejected = list(live.rejected)
+            return
+    listing = list_tenant(client, cfg.bucket, prefix, tenant)
+    result.rejected = list(listing.rejected)
+    if tenant.marker is not None:
+        result.marker_present = listing.marker_etag is not None
+        if listing.marker_etag is None or (live is not None and live.marker_etag == listing.marker_etag):
+            return
+    elif unchanged(listing, live):
+        return
+    if stop is not None and stop.is_set():
+        raise SyncAborted("shutdown requested")
+    manifest, downloaded, linked = build_snapshot(client, cfg, tenant, tdir, listing, live, stop)
+    result.changed = True
+    result.snapshot_id = manifest.snapshot_id
+    result.objects, result.bytes = len(manifest.objects), manifest.total_bytes
+    result.downloaded, result.linked = downloaded, linked
+
+
+def log_result(result: TenantResult) -> None:
+    level = logging.INFO if result.ok else logging.ERROR
+    if result.aborted:
+        level = logging.WARNING
+    rejected = ""
+    if result.rejected:
+        shown = ", ".join(f"{r.key!r} ({r.reason})" for r in result.rejected[:5])
+        more = f" +{len(result.rejected) - 5} more" if len(result.rejected) > 5 else ""
+        rejected = f" rejected_keys=[{shown}{more}]"
+    LOG.log(
+        level,
+        "tenant=%s ok=%s changed=%s snapshot=%s objects=%d bytes=%d downloaded=%d linked=%d "
+        "rejected=%d duration=%.3fs error=%s%s",
+        result.tenant,
+        result.ok,
+        result.changed,
+        result.snapshot_id,
+        result.objects,
+        result.bytes,
+        result.downloaded,
+        result.linked,
+        len(result.rejected),
+        result.duration_s,
+        result.error,
+        rejected,
+    )
+
+
+def status_file(cfg: SyncConfig, tenant: TenantConfig) -> Path:
+    return cfg.status_path / f"{tenant.name}.json"
+
+
+def write_status_file(cfg: SyncConfig, tenant: TenantConfig, result: TenantResult, attempt: dt.datetime) -> None:
+    path = status_file(cfg, tenant)
+    ensure_dir(path.parent)
+    previous: dict[str, Any] = {}
+    with contextlib.suppress(OSError, ValueError):
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(loaded, dict):
+            previous = loaded
+    status = {
+        "tenant": tenant.name,
+        "ok": result.ok,
+        "last_attempt": iso(attempt),
+        "last_success": iso(attempt) if result.ok else previous.get("last_success"),
+        "snapshot": result.snapshot_id,
+        "objects": result.objects,
+        "bytes": result.bytes,
+        "changed": result.changed,
+        "downloaded": result.downloaded,
+        "linked": result.linked,
+        "duration_s": result.duration_s,
+        "last_error": result.error,
+        "rejected": [r.to_json() for r in result.rejected[:MAX_REPORTED_REJECTS]],
+        "rejected_count": len(result.rejected),
+        "marker": tenant.marker,
+        "marker_present": result.marker_present,
+        "bucket": cfg.bucket,
+        "prefix": cfg.tenant_prefix(tenant),
+    }
+    atomic_write_json(path, status, cfg.fsync)
+
+
+def run_cycle(
+    cfg: SyncConfig,
+    client: S3ClientLike | None = None,
+    stop: threading.Event | None = None,
+    client_factory: Callable[[SyncConfig], S3ClientLike] | None = None,
+) -> list[TenantResult]:
+    """Run one cycle over all tenants (sequentially); one failure never stops the others."""
+    if client is None:
+        client = (client_factory or build_s3_client)(cfg)
+    results: list[TenantResult] = []
+    for tenant in cfg.tenants:
+        if stop is not None and stop.is_set():
+            break
+        results.append(sync_tenant(client, cfg, tenant, stop))
+    return results
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def _opt_int(value: Any, name: str, minimum: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ConfigError(f"{name} must be an integer")
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name} must be an integer, got {value!r}") from exc
+    if number < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {number}")
+    return number
+
+
+def _opt_float(value: Any, name: str, minimum: float) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ConfigError(f"{name} must be a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name} must be a number, got {value!r}") from exc
+    if number < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {number}")
+    return number
+
+
+def _opt_str(value: Any, name: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} must be a string")
+    return value
+
+
+def validate_marker(marker: str | None, tenant: str) -> str | None:
+    if marker is None or marker == "":
+        return None
+    problem = relpath_problem(marker)
+    if problem:
+        raise ConfigError(f"tenant {tenant}: invalid marker {marker!r}: {problem}")
+    return marker
+
+
+_TENANT_KEYS = frozenset({"name", "prefix", "max_objects", "max_bytes", "marker"})
+
+
+def parse_tenant(name: str, spec: Any, defaults: Mapping[str, Any]) -> TenantConfig:
+    """Build a TenantConfig from a prefix string or a mapping; apply global defaults."""
+    if not isinstance(name, str) or not TENANT_NAME_RE.match(name):
+        raise ConfigError(f"invalid tenant name {name!r} (must match {TENANT_NAME_RE.pattern})")
+    if spec is None:
+        spec = {}
+    if isinstance(spec, str):
+        spec = {"prefix": spec}
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"tenant {name}: expected a prefix string or a mapping")
+    unknown = set(spec) - _TENANT_KEYS
+    if unknown:
+        raise ConfigError(f"tenant {name}: unknown keys {sorted(unknown)}")
+    prefix = spec.get("prefix", name)
+    if prefix is None:
+        prefix = ""
+    if not isinstance(prefix, str):
+        raise ConfigError(f"tenant {name}: prefix must be a string")
+    merged = {k: defaults.get(k) for k in ("max_objects", "max_bytes", "marker")}
+    merged.update({k: spec[k] for k in ("max_objects", "max_bytes", "marker") if k in spec})
+    return TenantConfig(
+        name=name,
+        prefix=prefix,
+        max_objects=_opt_int(merged["max_objects"], f"tenant {name}: max_objects", 0),
+        max_bytes=parse_size(merged["max_bytes"]),
+        marker=validate_marker(_opt_str(merged["marker"], f"tenant {name}: marker"), name),
+    )
+
+
+def _tenant_specs(raw: Any) -> list[tuple[str, Any]]:
+    if raw is None:
+        return []
+    if isinstance(raw, Mapping):
+        return [(str(k), v) for k, v in raw.items()]
+    if isinstance(raw, list):
+        specs: list[tuple[str, Any]] = []
+        for item in raw:
+            if not isinstance(item, Mapping) or "name" not in item:
+                raise ConfigError("tenants list items must be mappings with a 'name'")
+            specs.append((str(item["name"]), {k: v for k, v in item.items() if k != "name"}))
+        return specs
+    raise ConfigError("tenants must be a mapping (name -> prefix|options) or a list")
+
+
+CONFIG_KEYS = frozenset(
+    {
+        "bucket",
+        "base_prefix",
+        "tenants",
+        "dest_root",
+        "endpoint_url",
+        "region",
+        "profile",
+        "addressing_style",
+        "ca_bundle",
+        "interval",
+        "jitter",
+        "parallelism",
+        "keep",
+        "max_objects",
+        "max_bytes",
+        "marker",
+        "status_dir",
+        "fsync",
+        "connect_timeout",
+        "read_timeout",
+        "max_attempts",
+    }
+)
+
+
+def config_from_mapping(raw: Mapping[str, Any]) -> SyncConfig:
+    """Validate a merged raw configuration mapping and build a SyncConfig."""
+    forbidden = _FORBIDDEN_CONFIG_KEYS & set(raw)
+    if forbidden:
+        raise ConfigError(
+            f"credentials are not accepted in the configuration ({sorted(forbidden)}); "
+            "use the AWS credential chain (env, shared files, instance/role)"
+        )
+    unknown = set(raw) - CONFIG_KEYS
+    if unknown:
+        raise ConfigError(f"unknown configuration keys: {sorted(unknown)}")
+    bucket = _opt_str(raw.get("bucket"), "bucket")
+    if not bucket:
+        raise ConfigError("bucket is required")
+    dest = _opt_str(raw.get("dest_root"), "dest_root")
+    if not dest:
+        raise ConfigError("dest_root is required")
+    defaults = {k: raw.get(k) for k in ("max_objects", "max_bytes", "marker")}
+    tenants: dict[str, TenantConfig] = {}
+    for name, spec in _tenant_specs(raw.get("tenants")):
+        tenants[name] = parse_tenant(name, spec, defaults)
+    if not tenants:
+        raise ConfigError("at least one tenant is required")
+    style = _opt_str(raw.get("addressing_style"), "addressing_style")
+    if style is not None and style not in {"auto", "path", "virtual"}:
+        raise ConfigError("addressing_style must be auto, path or virtual")
+    status_dir = _opt_str(raw.get("status_dir"), "status_dir")
+    fsync = raw.get("fsync", True)
+    if not isinstance(fsync, bool):
+        raise ConfigError("fsync must be a boolean")
+    base_prefix = raw.get("base_prefix") or ""
+    if not isinstance(base_prefix, str):
+        raise ConfigError("base_prefix must be a string")
+
+    def pick_float(key: str, default: float, minimum: float) -> float:
+        value = _opt_float(raw.get(key), key, minimum)
+        return default if value is None else value
+
+    def pick_int(key: str, default: int, minimum: int) -> int:
+        value = _opt_int(raw.get(key), key, minimum)
+        return default if value is None else value
+
+    interval = pick_float("interval", DEFAULT_INTERVAL, 0.0)
+    if interval <= 0:
+        raise ConfigError("interval must be > 0")
+    return SyncConfig(
+        bucket=bucket,
+        dest_root=Path(dest).absolute(),
+        tenants=tuple(tenants.values()),
+        base_prefix=base_prefix,
+        endpoint_url=_opt_str(raw.get("endpoint_url"), "endpoint_url"),
+        region=_opt_str(raw.get("region"), "region"),
+        profile=_opt_str(raw.get("profile"), "profile"),
+        addressing_style=style,
+        ca_bundle=_opt_str(raw.get("ca_bundle"), "ca_bundle"),
+        interval=interval,
+        jitter=pick_float("jitter", DEFAULT_JITTER, 0.0),
+        parallelism=pick_int("parallelism", DEFAULT_PARALLELISM, 1),
+        keep=pick_int("keep", DEFAULT_KEEP, 0),
+        status_dir=Path(status_dir).absolute() if status_dir else None,
+        fsync=fsync,
+        connect_timeout=pick_float("connect_timeout", 10.0, 0.1),
+        read_timeout=pick_float("read_timeout", 60.0, 0.1),
+        max_attempts=pick_int("max_attempts", 3, 1),
+    )
+
+
+def parse_tenant_flag(value: str) -> tuple[str, str]:
+    name, sep, prefix = value.partition("=")
+    if not sep:
+        return value, value
+    return name, prefix
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="airflow_dag_sync",
+        description="Atomic multi-tenant S3 -> local Airflow DAG folder sync. "
+        "Credentials come only from the AWS credential chain.",
+    )
+    parser.add_argument("--config", type=Path, help="JSON config file (CLI flags override it)")
+    parser.add_argument("--bucket")
+    parser.add_argument("--base-prefix", "--prefix", dest="base_prefix")
+    parser.add_argument(
+        "--tenant",
+        action="append",
+        default=None,
+        metavar="NAME[=PREFIX]",
+        help="tenant and its sub-prefix under the base prefix (repeatable; default PREFIX=NAME)",
+    )
+    parser.add_argument("--dest-root", dest="dest_root")
+    parser.add_argument("--endpoint-url", dest="endpoint_url")
+    parser.add_argument("--region")
+    parser.add_argument("--profile", help="AWS shared-config profile name")
+    parser.add_argument("--addressing-style", dest="addressing_style", choices=["auto", "path", "virtual"])
+    parser.add_argument("--ca-bundle", dest="ca_bundle")
+    parser.add_argument("--interval", type=float, help=f"seconds between cycles (default {DEFAULT_INTERVAL})")
+    parser.add_argument("--jitter", type=float, help=f"max random extra seconds (default {DEFAULT_JITTER})")
+    parser.add_argument("--parallelism", type=int, help=f"download threads (default {DEFAULT_PARALLELISM})")
+    parser.add_argument("--keep", type=int, help=f"previous snapshots kept (default {DEFAULT_KEEP})")
+    parser.add_argument("--max-objects", dest="max_objects", type=int, help="default per-tenant object limit")
+    parser.add_argument("--max-bytes", dest="max_bytes", help="default per-tenant size limit (e.g. 200M)")
+    parser.add_argument("--marker", help="default publish-marker key relative to each tenant prefix")
+    parser.add_argument("--status-dir", dest="status_dir")
+    parser.add_argument("--no-fsync", dest="fsync", action="store_const", const=False, default=None)
+    parser.add_argument("--once", action="store_true", help="run one cycle and exit (0 = all tenants ok)")
+    parser.add_argument("--check-config", action="store_true", help="validate config, print it and exit")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return parser
+
+
+_CLI_KEYS = (
+    "bucket",
+    "base_prefix",
+    "dest_root",
+    "endpoint_url",
+    "region",
+    "profile",
+    "addressing_style",
+    "ca_bundle",
+    "interval",
+    "jitter",
+    "parallelism",
+    "keep",
+    "max_objects",
+    "max_bytes",
+    "marker",
+    "status_dir",
+    "fsync",
+)
+
+
+def load_config(args: argparse.Namespace) -> SyncConfig:
+    """Merge the JSON config file (if any) with CLI flags (CLI wins)."""
+    raw: dict[str, Any] = {}
+    if args.config is not None:
+        try:
+            loaded = json.loads(Path(args.config).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {args.config}: {exc}") from exc
+        except ValueError as exc:
+            raise ConfigError(f"config file {args.config} is not valid JSON: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise ConfigError("config file must contain a JSON object")
+        raw.update(loaded)
+    for key in _CLI_KEYS:
+        value = getattr(args, key)
+        if value is not None:
+            raw[key] = value
+    if args.tenant:
+        specs = dict(_tenant_specs(raw.get("tenants")))
+        for flag in args.tenant:
+            name, prefix = parse_tenant_flag(flag)
+            existing = specs.get(name)
+            if isinstance(existing, Mapping):
+                specs[name] = {**existing, "prefix": prefix}
+            else:
+                specs[name] = prefix
+        raw["tenants"] = specs
+    return config_from_mapping(raw)
+
+
+def config_summary(cfg: SyncConfig) -> dict[str, Any]:
+    data = dataclasses.asdict(cfg)
+    data["dest_root"] = str(cfg.dest_root)
+    data["status_dir"] = str(cfg.status_path)
+    data["tenants"] = {t.name: {**dataclasses.asdict(t), "full_prefix": cfg.tenant_prefix(t)} for t in cfg.tenants}
+    return data
+
+
+# --------------------------------------------------------------------------- main loop
+
+
+SignalHandler = Callable[[int, FrameType | None], Any] | int | None
+
+
+def install_signal_handlers(stop: threading.Event) -> dict[int, SignalHandler]:
+    """Install SIGTERM/SIGINT handlers that request a graceful stop; return the old ones."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        LOG.info("received %s, stopping after the current step", signal.Signals(signum).name)
+        # Event.set() takes a lock; never do that from a handler that may have
+        # interrupted the same thread inside Event.wait().
+        threading.Thread(target=stop.set, daemon=True).start()
+        signal.signal(signum, signal.SIG_DFL)  # a second signal terminates immediately
+
+    previous: dict[int, SignalHandler] = {}
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous[signum] = signal.signal(signum, handler)
+    return previous
+
+
+def restore_signal_handlers(previous: Mapping[int, SignalHandler]) -> None:
+    for signum, old in previous.items():
+        signal.signal(signum, old if old is not None else signal.SIG_DFL)
+
+
+def run_forever(cfg: SyncConfig, client: S3ClientLike, stop: threading.Event) -> None:
+    while not stop.is_set():
+        run_cycle(cfg, client, stop)
+        delay = cfg.interval + random.uniform(0.0, cfg.jitter)
+        stop.wait(delay)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=getattr(logging, args.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        cfg = load_config(args)
+    except ConfigError as exc:
+        LOG.error("configuration error: %s", exc)
+        return 2
+    if args.check_config:
+        print(json.dumps(config_summary(cfg), indent=2, sort_keys=True, default=str))
+        return 0
+    try:
+        client = build_s3_client(cfg)
+    except Exception as exc:
+        LOG.error("cannot create S3 client: %s", describe_error(exc))
+        return 2
+    stop = threading.Event()
+    previous: dict[int, SignalHandler] = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = install_signal_handlers(stop)
+    try:
+        if args.once:
+            results = run_cycle(cfg, client, stop)
+            all_ok = len(results) == len(cfg.tenants) and all(r.ok for r in results)
+            return 0 if all_ok else 1
+        run_loop(cfg, client, stop)
+        return 0
+    finally:
+        restore_signal_handlers(previous)
+
+
+def run_loop(cfg: SyncConfig, client: S3ClientLike, stop: threading.Event) -> None:
+    LOG.info(
+        "starting sync loop: bucket=%s tenants=%s dest_root=%s interval=%.1fs",
+        cfg.bucket,
+        ",".join(t.name for t in cfg.tenants),
+        cfg.dest_root,
+        cfg.interval,
+    )
+    run_forever(cfg, client, stop)
+    LOG.info("stopped")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
