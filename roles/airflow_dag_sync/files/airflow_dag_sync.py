@@ -95,7 +95,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import FrameType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 LOG = logging.getLogger("airflow_dag_sync")
 
@@ -1007,32 +1007,31 @@ def run_cycle(
 # --------------------------------------------------------------------------- configuration
 
 
-def _opt_int(value: Any, name: str, minimum: int) -> int | None:
+_Number = TypeVar("_Number", int, float)
+
+
+def _opt_number(value: Any, name: str, minimum: _Number, kind: type[_Number]) -> _Number | None:
+    """Parse an optional int or float option, refusing booleans and values below the minimum."""
     if value is None:
         return None
+    noun = "an integer" if kind is int else "a number"
     if isinstance(value, bool):
-        raise ConfigError(f"{name} must be an integer")
+        raise ConfigError(f"{name} must be {noun}")
     try:
-        number = int(value)
+        number = kind(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name} must be an integer, got {value!r}") from exc
+        raise ConfigError(f"{name} must be {noun}, got {value!r}") from exc
     if number < minimum:
         raise ConfigError(f"{name} must be >= {minimum}, got {number}")
     return number
+
+
+def _opt_int(value: Any, name: str, minimum: int) -> int | None:
+    return _opt_number(value, name, minimum, int)
 
 
 def _opt_float(value: Any, name: str, minimum: float) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ConfigError(f"{name} must be a number")
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name} must be a number, got {value!r}") from exc
-    if number < minimum:
-        raise ConfigError(f"{name} must be >= {minimum}, got {number}")
-    return number
+    return _opt_number(value, name, minimum, float)
 
 
 def _opt_str(value: Any, name: str) -> str | None:
@@ -1099,31 +1098,29 @@ def _tenant_specs(raw: Any) -> list[tuple[str, Any]]:
     raise ConfigError("tenants must be a mapping (name -> prefix|options) or a list")
 
 
-CONFIG_KEYS = frozenset(
-    {
-        "bucket",
-        "base_prefix",
-        "tenants",
-        "dest_root",
-        "endpoint_url",
-        "region",
-        "profile",
-        "addressing_style",
-        "ca_bundle",
-        "interval",
-        "jitter",
-        "parallelism",
-        "keep",
-        "max_objects",
-        "max_bytes",
-        "marker",
-        "status_dir",
-        "fsync",
-        "connect_timeout",
-        "read_timeout",
-        "max_attempts",
-    }
+# Keys settable both in the config file and on the command line (CLI wins).
+_CLI_KEYS = (
+    "bucket",
+    "base_prefix",
+    "dest_root",
+    "endpoint_url",
+    "region",
+    "profile",
+    "addressing_style",
+    "ca_bundle",
+    "interval",
+    "jitter",
+    "parallelism",
+    "keep",
+    "max_objects",
+    "max_bytes",
+    "marker",
+    "status_dir",
+    "fsync",
 )
+
+# Keys of the config file: the CLI ones plus those only the file sets.
+CONFIG_KEYS = frozenset(_CLI_KEYS) | {"tenants", "connect_timeout", "read_timeout", "max_attempts"}
 
 
 def config_from_mapping(raw: Mapping[str, Any]) -> SyncConfig:
@@ -1237,25 +1234,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_CLI_KEYS = (
-    "bucket",
-    "base_prefix",
-    "dest_root",
-    "endpoint_url",
-    "region",
-    "profile",
-    "addressing_style",
-    "ca_bundle",
-    "interval",
-    "jitter",
-    "parallelism",
-    "keep",
-    "max_objects",
-    "max_bytes",
-    "marker",
-    "status_dir",
-    "fsync",
-)
 
 
 def load_config(args: argparse.Namespace) -> SyncConfig:
