@@ -140,6 +140,8 @@ def run_dag(host: Any, dag_id: str, timeout: float = 240, base: str = "http://12
     final = wait_for(finished, timeout, what=f"run {run_id} of {dag_id} finished")
     _, instances = api(host, "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances", jwt, base=base)
     final["task_states"] = {ti["task_id"]: ti["state"] for ti in instances["task_instances"]}
+    final["task_tries"] = {ti["task_id"]: ti["try_number"] for ti in instances["task_instances"]}
+    print(f"run {run_id} of {dag_id}: {final['state']}, states {final['task_states']}, tries {final['task_tries']}")
     return final
 
 

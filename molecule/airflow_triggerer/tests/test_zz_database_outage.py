@@ -50,4 +50,4 @@ def test_units_recover_from_a_two_minute_database_outage(host: Any) -> None:
     restarts = {u: int(_unit(host, u, "NRestarts")) - restarts_before[u] for u in UNITS}
     print(f"restarts during the outage: {restarts}")
     run = run_dag(host, "molecule_smoke")
-    assert run["state"] == "success", run
+    assert run["state"] == "success", (run["task_states"], run["task_tries"])

@@ -25,6 +25,8 @@ with DAG(
     start_date=datetime(2026, 1, 1),
     catchup=False,
     tags=["molecule"],
+    # Like production DAGs: a task whose first try meets a just-recovered database tries again.
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=5)},
 ):
 
     @task
