@@ -108,7 +108,7 @@ bench-sync: venv wheelhouse
 	  $(BENCH_VENV)/bin/pip install -q --no-index --find-links $(AIRFLOW_DEPLOY_WHEELHOUSE)/airflow \
 	    -c $(AIRFLOW_DEPLOY_CONSTRAINTS) "$(AIRFLOW_REQUIREMENT)"; }
 	test -x $(AWSCLI_VENV)/bin/aws || { $(PYTHON) -m venv $(AWSCLI_VENV) && $(AWSCLI_VENV)/bin/pip install -q awscli; }
-	AIRFLOW_HOME=$$(mktemp -d) $(BENCH_VENV)/bin/python tools/bench_sync.py --write \
+	AIRFLOW_HOME=$$(mktemp -d) AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $(BENCH_VENV)/bin/python tools/bench_sync.py --write \
 	  --aws $(AWSCLI_VENV)/bin/aws --moto-server $(BIN)/moto_server
 
 docs: venv
