@@ -58,7 +58,10 @@ def _two_node_inventory(tmp: Path, second_host_vars: dict[str, str]) -> Path:
     """The same container under two names, both schedulers: a two-node 'cluster' with the
     scenario's group vars (so a host var of node-b can differ from them)."""
     group_vars = Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent / "group_vars" / "all"
-    shared = yaml.safe_load(group_vars.read_text())
+    # A base-role-only deployment: without the metadata DB role's settings, Airflow's default
+    # database (SQLite) is what the preflight sees.
+    shared = {key: value for key, value in yaml.safe_load(group_vars.read_text()).items()
+              if not key.startswith("airflow_metadata_db_")}
     inventory = {
         "all": {
             "children": {
