@@ -15,6 +15,7 @@ botocore pin conflicts with Airflow's).
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import contextlib
 import os
 import shutil
@@ -61,32 +62,14 @@ def start_s3(moto_server: str, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("moto_server did not start")
 
 
-class LatencyProxy:
-    """A TCP proxy in front of the S3 server that delays every request by a fixed round trip,
-    so the local server behaves like S3 across a network (where serial downloads pay per object)."""
+def _serve_proxy(listener: socket.socket, target_port: int, delay: float) -> None:
+    """Accept connections and pipe them to the S3 server, delaying every request."""
 
-    def __init__(self, target_port: int, latency_ms: int) -> None:
-        self.target_port, self.delay = target_port, latency_ms / 1000
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self.listener.getsockname()[1])
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                downstream, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            threading.Thread(target=self._pipe, args=(downstream, upstream, self.delay), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, downstream, 0.0), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket, delay: float) -> None:
+    def pipe(source: socket.socket, sink: socket.socket, wait: float) -> None:
         try:
             while data := source.recv(65536):
-                if delay:
-                    time.sleep(delay)
+                if wait:
+                    time.sleep(wait)
                 sink.sendall(data)
         except OSError:
             pass
@@ -95,8 +78,29 @@ class LatencyProxy:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
 
+    while True:
+        downstream, _ = listener.accept()
+        upstream = socket.create_connection(("127.0.0.1", target_port))
+        threading.Thread(target=pipe, args=(downstream, upstream, delay), daemon=True).start()
+        threading.Thread(target=pipe, args=(upstream, downstream, 0.0), daemon=True).start()
+
+
+class LatencyProxy:
+    """A TCP proxy in front of the S3 server that delays every request by a fixed time, so the
+    local server behaves like S3 across a network (where serial downloads pay per object). It runs
+    in a process of its own, so its threads do not compete with the measured client for the GIL."""
+
+    def __init__(self, target_port: int, latency_ms: int) -> None:
+        listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(listener.getsockname()[1])
+        self.process = multiprocessing.Process(target=_serve_proxy, args=(listener, target_port, latency_ms / 1000),
+                                               daemon=True)
+        self.process.start()
+        listener.close()
+
     def close(self) -> None:
-        self.listener.close()
+        self.process.terminate()
+        self.process.join()
 
 
 def client(endpoint: str):  # noqa: ANN201 (boto3 client type)
