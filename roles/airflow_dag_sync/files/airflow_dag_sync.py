@@ -95,7 +95,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import FrameType
-from typing import Any, Protocol, TypeVar
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 LOG = logging.getLogger("airflow_dag_sync")
 
@@ -350,13 +350,14 @@ def ensure_dir(path: Path) -> None:
     os.chmod(path, DIR_MODE)
 
 
-def atomic_write_json(path: Path, data: Mapping[str, Any], do_fsync: bool = True) -> None:
-    """Write JSON to ``path`` atomically (temp file in same dir + os.replace)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+@contextlib.contextmanager
+def atomic_file(path: Path, do_fsync: bool, prefix: str, suffix: str) -> Iterator[BinaryIO]:
+    """Yield a temp file beside ``path``; on success flush, fsync, chmod and rename it over
+    ``path``, on any failure remove it (readers never see a partial file)."""
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True)
-            fh.write("\n")
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
             fh.flush()
             if do_fsync:
                 os.fsync(fh.fileno())
@@ -366,6 +367,12 @@ def atomic_write_json(path: Path, data: Mapping[str, Any], do_fsync: bool = True
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_json(path: Path, data: Mapping[str, Any], do_fsync: bool = True) -> None:
+    """Write JSON to ``path`` atomically (temp file in same dir + os.replace)."""
+    with atomic_file(path, do_fsync, prefix=f".{path.name}.", suffix=".tmp") as fh:
+        fh.write((json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def remove_path(path: Path) -> None:
@@ -659,36 +666,25 @@ def download_object(
     """Download ``key`` to ``dst`` via a temp file + rename; return (etag, size)."""
     if cancel.is_set():
         raise SyncAborted("download cancelled")
-    fd, tmp = tempfile.mkstemp(prefix=".dagsync-", suffix=".part", dir=dst.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            response = client.get_object(Bucket=bucket, Key=key)
-            body = response["Body"]
-            size = 0
-            try:
-                while True:
-                    if cancel.is_set():
-                        raise SyncAborted("download cancelled")
-                    chunk = body.read(CHUNK_SIZE)
-                    if not chunk:
-                        break
-                    fh.write(chunk)
-                    size += len(chunk)
-            finally:
-                with contextlib.suppress(Exception):
-                    body.close()
-            fh.flush()
-            if do_fsync:
-                os.fsync(fh.fileno())
+    with atomic_file(dst, do_fsync, prefix=".dagsync-", suffix=".part") as fh:
+        response = client.get_object(Bucket=bucket, Key=key)
+        body = response["Body"]
+        size = 0
+        try:
+            while True:
+                if cancel.is_set():
+                    raise SyncAborted("download cancelled")
+                chunk = body.read(CHUNK_SIZE)
+                if not chunk:
+                    break
+                fh.write(chunk)
+                size += len(chunk)
+        finally:
+            with contextlib.suppress(Exception):
+                body.close()
         expected = response.get("ContentLength")
         if expected is not None and int(expected) != size:
             raise SyncError(f"short read for s3://{bucket}/{key}: got {size} of {expected} bytes")
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, dst)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
     return normalize_etag(response.get("ETag")), size
 
 
