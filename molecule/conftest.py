@@ -162,9 +162,9 @@ def db_failure_cases(host: Any) -> dict[str, tuple[dict[str, Any], str]]:
     }
 
 
-def assert_fails_in_preflight(extra_vars: dict[str, Any], message: str) -> str:
+def assert_fails_in_preflight(extra_vars: dict[str, Any], message: str, inventory: str | None = None) -> str:
     """Run the converge with bad inputs; it must fail with the message and change nothing."""
-    result = ansible_playbook("molecule/resources/converge.yml", "-e", json.dumps(extra_vars))
+    result = ansible_playbook("molecule/resources/converge.yml", "-e", json.dumps(extra_vars), inventory=inventory)
     output = result.stdout + result.stderr
     assert result.returncode != 0, f"the play succeeded\n{output[-3000:]}"
     assert " ".join(message.split()) in " ".join(output.split()), f"message not found\n{output[-3000:]}"
