@@ -8,7 +8,11 @@ import os
 import re
 import shlex
 import subprocess
+import threading
 import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +192,70 @@ def s3(container: str, action: str, bucket: str, key: str, body: str = "") -> No
         ["docker", "exec", "-i", container, "/opt/moto/bin/python", "-c", script, action, bucket, key],
         input=body.encode(), check=True, timeout=60,
     )
+
+
+def container_ip(container: str) -> str:
+    """The address of a scenario container on its docker network (reachable from the test runner)."""
+    result = subprocess.run(
+        ["docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container],
+        capture_output=True, text=True, check=True, timeout=30,
+    )
+    return result.stdout.strip()
+
+
+def haproxy_states(lb: str, backend: str = "airflow_api") -> dict[str, str]:
+    """Server -> status (UP, DOWN, DRAIN, MAINT, ...) of the backend, from HAProxy's admin socket."""
+    result = subprocess.run(
+        ["docker", "exec", lb, "sh", "-c", "echo 'show stat' | socat stdio /var/lib/haproxy/admin.sock"],
+        capture_output=True, text=True, check=True, timeout=30,
+    )
+    states = {}
+    for line in result.stdout.splitlines():
+        fields = line.split(",")
+        if len(fields) > 17 and fields[0] == backend and fields[1] not in ("FRONTEND", "BACKEND"):
+            states[fields[1]] = fields[17]
+    return states
+
+
+@dataclass
+class LoadClient:
+    """A client sending `rate` requests per second through the load balancer in a thread, alternating an
+    unauthenticated call and an authenticated one; it counts every request and every failure."""
+
+    base: str
+    token: str
+    rate: float = 10.0
+    requests: int = 0
+    failures: list[str] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def _call(self, number: int) -> None:
+        path, headers = ("/api/v2/version", {}) if number % 2 else ("/api/v2/dags?limit=1", {"Authorization": f"Bearer {self.token}"})
+        request = urllib.request.Request(self.base + path, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                if response.status != 200:
+                    self.failures.append(f"{path}: HTTP {response.status}")
+        except (urllib.error.URLError, OSError) as error:
+            self.failures.append(f"{path}: {error}")
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        while not self._stop.is_set():
+            self._call(self.requests)
+            self.requests += 1
+            delay = start + self.requests / self.rate - time.monotonic()
+            if delay > 0:
+                self._stop.wait(delay)
+
+    def __enter__(self) -> LoadClient:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        assert self._thread is not None
+        self._thread.join(timeout=30)
+        print(f"load client: {self.requests} requests, {len(self.failures)} failed {self.failures[:5]}")

@@ -1,0 +1,50 @@
+"""Failover: an api-server stopped on one node leaves the LB within 3 s while a client at 10 req/s
+sees < 1 % errors; a scheduler killed on one node does not stop DAG runs from succeeding."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from typing import Any
+
+from conftest import LoadClient, api, container_ip, haproxy_states, run_dag, token, wait_for
+
+LB = "http://cl-lb"
+
+
+def _systemctl(node: str, *args: str) -> None:
+    subprocess.run(["docker", "exec", node, "systemctl", *args], check=True, timeout=180)
+
+
+def test_a_stopped_api_server_leaves_the_lb_within_3_s(host: Any) -> None:
+    client = LoadClient(f"http://{container_ip('cl-lb')}", token(host, base=LB))
+    with client:
+        time.sleep(3)
+        stopping = time.monotonic()
+        _systemctl("cl-airflow2", "stop", "airflow-api-server.service")
+        stopped = time.monotonic()
+        wait_for(lambda: haproxy_states("cl-lb")["cl-airflow2"].startswith("DOWN"), 10, interval=0.1,
+                 what="cl-airflow2 marked DOWN")
+        detection = time.monotonic() - stopped
+        since_stop_began = time.monotonic() - stopping
+        time.sleep(5)
+        _systemctl("cl-airflow2", "start", "airflow-api-server.service")
+        wait_for(lambda: haproxy_states("cl-lb")["cl-airflow2"] == "UP", 120, interval=1, what="cl-airflow2 UP again")
+    error_rate = len(client.failures) / client.requests
+    print(f"api-server marked DOWN {detection:.2f} s after it stopped ({since_stop_began:.2f} s after `systemctl stop` "
+          f"began); {client.requests} requests, error rate {error_rate:.2%}")
+    assert since_stop_began <= 3.0
+    assert client.requests >= 50
+    assert error_rate < 0.01, client.failures
+
+
+def test_runs_succeed_with_a_killed_scheduler(host: Any) -> None:
+    restarts = int(host.check_output("systemctl show -p NRestarts --value airflow-scheduler"))
+    host.run_expect([0], "systemctl kill -s KILL airflow-scheduler.service")
+    run = run_dag(host, "molecule_smoke", base=LB)
+    assert run["state"] == "success", run
+    # systemd brought the killed scheduler back (Restart=always), and it reports healthy.
+    wait_for(lambda: int(host.check_output("systemctl show -p NRestarts --value airflow-scheduler")) > restarts,
+             120, what="scheduler restarted by systemd")
+    wait_for(lambda: api(host, "GET", "/health", base="http://127.0.0.1:8974")[0] == 200, 120,
+             what="scheduler health endpoint answering 200")

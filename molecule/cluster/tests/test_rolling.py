@@ -1,0 +1,70 @@
+"""Rolling restart and rolling upgrade under a 10 req/s client: no failed request, never more than
+one backend out of the LB, and the upgrade migrates the schema exactly once."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+from typing import Any
+
+from conftest import LoadClient, ansible_playbook, container_ip, haproxy_states, token
+
+LB = "http://cl-lb"
+NODES = ["cl-airflow1", "cl-airflow2", "cl-airflow3"]
+
+
+def _api_server_pids() -> dict[str, str]:
+    return {
+        node: subprocess.run(["docker", "exec", node, "systemctl", "show", "-p", "MainPID", "--value",
+                              "airflow-api-server.service"], capture_output=True, text=True, check=True).stdout.strip()
+        for node in NODES
+    }
+
+
+def _run_under_load(host: Any, playbook: str) -> tuple[subprocess.CompletedProcess[str], LoadClient, int]:
+    """Run the playbook while the client runs; also sample HAProxy for the most servers out at once."""
+    most_out = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal most_out
+        while not done.wait(0.5):
+            most_out = max(most_out, sum(state != "UP" for state in haproxy_states("cl-lb").values()))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    client = LoadClient(f"http://{container_ip('cl-lb')}", token(host, base=LB))
+    with client:
+        sampler.start()
+        result = ansible_playbook(playbook)
+        done.set()
+        sampler.join()
+    print(f"{playbook}: rc {result.returncode}, {client.requests} requests, {len(client.failures)} failed, "
+          f"at most {most_out} server(s) out of the LB at once")
+    return result, client, most_out
+
+
+def test_rolling_restart_fails_no_request(host: Any) -> None:
+    before = _api_server_pids()
+    result, client, most_out = _run_under_load(host, "playbooks/rolling_restart.yml")
+    assert result.returncode == 0, result.stdout[-4000:]
+    after = _api_server_pids()
+    assert all(before[node] != after[node] for node in NODES), (before, after)
+    assert client.requests >= 100
+    assert client.failures == []
+    assert most_out <= 1
+    assert haproxy_states("cl-lb") == {node: "UP" for node in NODES}
+
+
+def test_rolling_upgrade_migrates_once_and_fails_no_request(host: Any) -> None:
+    result, client, most_out = _run_under_load(host, "playbooks/rolling_upgrade.yml")
+    assert result.returncode == 0, result.stdout[-4000:]
+    # Every "Migrate the metadata database" task header (one per serial batch) and its host lines.
+    blocks = re.findall(r"TASK \[[^\]]*: Migrate the metadata database\][^\n]*\n(.*?)(?=\n\s*\n|\nTASK )",
+                        result.stdout, flags=re.S)
+    migrated = [line for block in blocks for line in block.splitlines() if line.startswith("changed:")]
+    print(f"migration ran on: {migrated}")
+    assert migrated == ["changed: [cl-airflow1]"]
+    assert client.failures == []
+    assert most_out <= 1
+    assert haproxy_states("cl-lb") == {node: "UP" for node in NODES}

@@ -1,0 +1,41 @@
+"""A jwt_secret changed by hand on one node is caught by preflight before anything changes or restarts.
+Runs last (file name): it edits a node."""
+
+from __future__ import annotations
+
+import subprocess
+
+from conftest import ansible_playbook, recap
+
+NODES = ["cl-airflow1", "cl-airflow2", "cl-airflow3"]
+ENV_FILE = "/etc/airflow/env.d/00-airflow.env"
+UNITS = ["airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "airflow-dag-sync"]
+
+
+def _docker(node: str, *command: str) -> str:
+    return subprocess.run(["docker", "exec", node, *command], capture_output=True, text=True, check=True).stdout
+
+
+def _pids() -> dict[str, str]:
+    return {f"{node}/{unit}": _docker(node, "systemctl", "show", "-p", "MainPID", "--value", unit).strip()
+            for node in NODES for unit in UNITS}
+
+
+def test_a_hand_edited_jwt_secret_stops_the_play_before_any_restart() -> None:
+    original = _docker("cl-airflow2", "cat", ENV_FILE)
+    _docker("cl-airflow2", "sed", "-i", "s/^AIRFLOW__API_AUTH__JWT_SECRET=.*/AIRFLOW__API_AUTH__JWT_SECRET='edited-by-hand'/", ENV_FILE)
+    edited = _docker("cl-airflow2", "cat", ENV_FILE)
+    pids = _pids()
+    try:
+        result = ansible_playbook("playbooks/site.yml")
+        output = " ".join((result.stdout + result.stderr).split())
+        assert result.returncode != 0, output[-3000:]
+        assert f"AIRFLOW__API_AUTH__JWT_SECRET in {ENV_FILE} differs between the deployed hosts" in output, output[-3000:]
+        assert "cl-airflow1, cl-airflow3 | cl-airflow2" in output or "cl-airflow2 | cl-airflow1, cl-airflow3" in output
+        assert "edited-by-hand" not in output, "the secret leaked into the output"
+        assert all(counters["changed"] == 0 for counters in recap(result.stdout).values())
+        assert _pids() == pids, "a unit was restarted"
+        assert _docker("cl-airflow2", "cat", ENV_FILE) == edited, "the edited file was overwritten"
+    finally:
+        subprocess.run(["docker", "exec", "-i", "cl-airflow2", "sh", "-c", f"cat > {ENV_FILE}"], input=original,
+                       text=True, check=True)
