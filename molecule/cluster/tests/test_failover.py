@@ -20,20 +20,20 @@ def test_a_stopped_api_server_leaves_the_lb_within_3_s(host: Any) -> None:
     client = LoadClient(f"http://{container_ip('cl-lb')}", token(host, base=LB))
     with client:
         time.sleep(3)
+        # The api-server stops answering as soon as the stop begins; systemd returns seconds later.
         stopping = time.monotonic()
-        _systemctl("cl-airflow2", "stop", "airflow-api-server.service")
-        stopped = time.monotonic()
+        stop = subprocess.Popen(["docker", "exec", "cl-airflow2", "systemctl", "stop", "airflow-api-server.service"])
         wait_for(lambda: haproxy_states("cl-lb")["cl-airflow2"].startswith("DOWN"), 10, interval=0.1,
                  what="cl-airflow2 marked DOWN")
-        detection = time.monotonic() - stopped
-        since_stop_began = time.monotonic() - stopping
+        detection = time.monotonic() - stopping
+        assert stop.wait(timeout=180) == 0
         time.sleep(5)
         _systemctl("cl-airflow2", "start", "airflow-api-server.service")
         wait_for(lambda: haproxy_states("cl-lb")["cl-airflow2"] == "UP", 120, interval=1, what="cl-airflow2 UP again")
     error_rate = len(client.failures) / client.requests
-    print(f"api-server marked DOWN {detection:.2f} s after it stopped ({since_stop_began:.2f} s after `systemctl stop` "
-          f"began); {client.requests} requests, error rate {error_rate:.2%}")
-    assert since_stop_began <= 3.0
+    print(f"api-server marked DOWN {detection:.2f} s after `systemctl stop` began; {client.requests} requests, "
+          f"error rate {error_rate:.2%}")
+    assert detection <= 3.0
     assert client.requests >= 50
     assert error_rate < 0.01, client.failures
 

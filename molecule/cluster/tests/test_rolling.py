@@ -24,13 +24,17 @@ def _api_server_pids() -> dict[str, str]:
 
 def _run_under_load(host: Any, playbook: str) -> tuple[subprocess.CompletedProcess[str], LoadClient, int]:
     """Run the playbook while the client runs; also sample HAProxy for the most servers out at once."""
-    most_out = 0
+    most_out, worst = 0, {}
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal most_out
+        # In service: UP, also "UP 1/3" (one check failed, still serving); out: DRAIN, MAINT, DOWN...
+        nonlocal most_out, worst
         while not done.wait(0.5):
-            most_out = max(most_out, sum(state != "UP" for state in haproxy_states("cl-lb").values()))
+            states = haproxy_states("cl-lb")
+            out = sum(not state.startswith("UP") for state in states.values())
+            if out > most_out:
+                most_out, worst = out, states
 
     sampler = threading.Thread(target=sample, daemon=True)
     client = LoadClient(f"http://{container_ip('cl-lb')}", token(host, base=LB))
@@ -40,7 +44,7 @@ def _run_under_load(host: Any, playbook: str) -> tuple[subprocess.CompletedProce
         done.set()
         sampler.join()
     print(f"{playbook}: rc {result.returncode}, {client.requests} requests, {len(client.failures)} failed, "
-          f"at most {most_out} server(s) out of the LB at once")
+          f"at most {most_out} server(s) out of the LB at once {worst}")
     return result, client, most_out
 
 
