@@ -36,7 +36,8 @@ def test_generates_encrypted_secrets_once(tmp_path: Path) -> None:
     secrets = yaml.safe_load(view.stdout)
     assert is_fernet_key(secrets["airflow_fernet_key"])
     assert len(secrets["airflow_api_secret_key"]) == 64 and len(secrets["airflow_jwt_secret"]) == 64
-    assert secrets["airflow_api_secret_key"] != secrets["airflow_jwt_secret"]
+    assert len(secrets["airflow_metadata_db_password"]) == 32 and len(secrets["airflow_metadata_db_admin_password"]) == 32
+    assert len(set(secrets.values())) == len(secrets) == 5
     for value in secrets.values():
         assert value not in first.stdout
 
