@@ -41,10 +41,10 @@ export PATH := $(BIN):$(PATH)
 BENCH_VENV := $(CACHE)/bench-venv
 AWSCLI_VENV := $(CACHE)/awscli-venv
 
-.PHONY: help venv collection-link docker image wheelhouse constraints lint unit molecule molecule-all test bench-sync docs clean
+.PHONY: help venv collection-link docker image wheelhouse constraints lint unit molecule molecule-all test lab lab-down bench-sync bench-cluster docs clean
 
 help:
-	@echo "make test | lint | unit | molecule S=<scenario> | image | wheelhouse | docs | constraints | bench-sync | clean"
+	@echo "make test | lint | unit | molecule S=<scenario> | lab | lab-down | image | wheelhouse | docs | constraints | bench-sync | bench-cluster | clean"
 	@echo "scenarios: $(SCENARIOS)"
 
 venv: $(VENV)/.installed
@@ -102,6 +102,14 @@ molecule-all: collection-link wheelhouse
 
 test: lint unit molecule-all
 
+# The local HA lab (3 nodes + HAProxy + PostgreSQL + S3 in containers, deployed by playbooks/site.yml
+# with inventories/lab): UI at http://localhost:8080, access in .lab/lab.env. Logic in tools/lab.sh.
+lab: collection-link wheelhouse
+	tools/lab.sh up
+
+lab-down: collection-link docker
+	tools/lab.sh down
+
 # Benchmarks (not tests): medians and ratios, tables kept in docs/benchmarks.md.
 bench-sync: venv wheelhouse
 	test -x $(BENCH_VENV)/bin/airflow || { $(PYTHON) -m venv $(BENCH_VENV) && \
@@ -110,6 +118,10 @@ bench-sync: venv wheelhouse
 	test -x $(AWSCLI_VENV)/bin/aws || { $(PYTHON) -m venv $(AWSCLI_VENV) && $(AWSCLI_VENV)/bin/pip install -q awscli; }
 	AIRFLOW_HOME=$$(mktemp -d) AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $(BENCH_VENV)/bin/python tools/bench_sync.py --write \
 	  --aws $(AWSCLI_VENV)/bin/aws --moto-server $(BIN)/moto_server
+
+# Needs no running lab: it runs make lab-down and a cold make lab itself, and leaves the lab up.
+bench-cluster: collection-link wheelhouse
+	$(BIN)/python tools/bench_cluster.py --write
 
 docs: venv
 	$(BIN)/python tools/role_docs.py
