@@ -8,17 +8,18 @@ import os
 import re
 import shlex
 import subprocess
-import threading
+import sys
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Cluster probes shared with make bench-cluster (the load client, HAProxy states, S3 objects).
+sys.path.insert(0, str(REPO / "tools"))
+from cluster_probe import LoadClient, haproxy_states, s3  # noqa: E402,F401  (re-exported to the tests)
 
 
 def journal(host: Any, unit: str, lines: int = 80) -> str:
@@ -176,24 +177,6 @@ def assert_fails_in_preflight(extra_vars: dict[str, Any], message: str, inventor
     return output
 
 
-def s3(container: str, action: str, bucket: str, key: str, body: str = "") -> None:
-    """Put or delete an object on the scenario's S3 server (moto, in its own container)."""
-    script = (
-        "import sys, boto3\n"
-        "s3 = boto3.client('s3', endpoint_url='http://127.0.0.1:9000', region_name='us-east-1',"
-        " aws_access_key_id='molecule', aws_secret_access_key='molecule')\n"
-        "action, bucket, key = sys.argv[1:4]\n"
-        "if action == 'put':\n"
-        "    s3.put_object(Bucket=bucket, Key=key, Body=sys.stdin.buffer.read())\n"
-        "else:\n"
-        "    s3.delete_object(Bucket=bucket, Key=key)\n"
-    )
-    subprocess.run(
-        ["docker", "exec", "-i", container, "/opt/moto/bin/python", "-c", script, action, bucket, key],
-        input=body.encode(), check=True, timeout=60,
-    )
-
-
 def container_ip(container: str) -> str:
     """The address of a scenario container on its docker network (reachable from the test runner)."""
     result = subprocess.run(
@@ -203,59 +186,9 @@ def container_ip(container: str) -> str:
     return result.stdout.strip()
 
 
-def haproxy_states(lb: str, backend: str = "airflow_api") -> dict[str, str]:
-    """Server -> status (UP, DOWN, DRAIN, MAINT, ...) of the backend, from HAProxy's admin socket."""
-    result = subprocess.run(
-        ["docker", "exec", lb, "sh", "-c", "echo 'show stat' | socat stdio /var/lib/haproxy/admin.sock"],
-        capture_output=True, text=True, check=True, timeout=30,
-    )
-    states = {}
-    for line in result.stdout.splitlines():
-        fields = line.split(",")
-        if len(fields) > 17 and fields[0] == backend and fields[1] not in ("FRONTEND", "BACKEND"):
-            states[fields[1]] = fields[17]
-    return states
-
-
-@dataclass
-class LoadClient:
-    """A client sending `rate` requests per second through the load balancer in a thread, alternating an
-    unauthenticated call and an authenticated one; it counts every request and every failure."""
-
-    base: str
-    token: str
-    rate: float = 10.0
-    requests: int = 0
-    failures: list[str] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
-
-    def _call(self, number: int) -> None:
-        path, headers = ("/api/v2/version", {}) if number % 2 else ("/api/v2/dags?limit=1", {"Authorization": f"Bearer {self.token}"})
-        request = urllib.request.Request(self.base + path, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                if response.status != 200:
-                    self.failures.append(f"{path}: HTTP {response.status}")
-        except (urllib.error.URLError, OSError) as error:
-            self.failures.append(f"{path}: {error}")
-
-    def _run(self) -> None:
-        start = time.monotonic()
-        while not self._stop.is_set():
-            self._call(self.requests)
-            self.requests += 1
-            delay = start + self.requests / self.rate - time.monotonic()
-            if delay > 0:
-                self._stop.wait(delay)
-
-    def __enter__(self) -> LoadClient:
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        assert self._thread is not None
-        self._thread.join(timeout=30)
-        print(f"load client: {self.requests} requests, {len(self.failures)} failed {self.failures[:5]}")
+def lb_client(lb_address: str, jwt: str) -> LoadClient:
+    """A 10 req/s client through the LB, alternating an unauthenticated and an authenticated call."""
+    return LoadClient(f"http://{lb_address}", [
+        ("/api/v2/version", {}),
+        ("/api/v2/dags?limit=1", {"Authorization": f"Bearer {jwt}"}),
+    ])

@@ -16,7 +16,6 @@ library only; run it through make (ANSIBLE_COLLECTIONS_PATH and the harness envi
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import os
@@ -25,15 +24,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.client import HTTPException
 from pathlib import Path
-from typing import Self
+
+from cluster_probe import LoadClient, haproxy_states, s3
 
 REPO = Path(__file__).resolve().parent.parent
 LAB = REPO / ".lab"
@@ -45,8 +43,6 @@ END = "<!-- END BENCH-CLUSTER -->"
 
 LB = "airflow-lb"
 S3 = "airflow-s3"
-BACKEND = "airflow_api"  # roles/airflow_lb: the backend the api-servers are servers of
-HAPROXY_SOCKET = "/var/lib/haproxy/admin.sock"  # roles/airflow_lb: airflow_lb_admin_socket
 API_UNIT = "airflow-api-server"
 VERSION_PATH = "/api/v2/version"
 
@@ -63,17 +59,6 @@ with DAG(dag_id="{dag_id}", schedule=None, start_date=datetime(2026, 1, 1), catc
 
     noop()
 '''
-
-S3_SCRIPT = """import sys, boto3
-s3 = boto3.client('s3', endpoint_url='http://127.0.0.1:9000', region_name='us-east-1',
-                  aws_access_key_id='bench', aws_secret_access_key='bench')
-action, bucket, key = sys.argv[1:4]
-if action == 'put':
-    s3.put_object(Bucket=bucket, Key=key, Body=sys.stdin.buffer.read())
-else:
-    s3.delete_object(Bucket=bucket, Key=key)
-"""
-
 
 # ---------------------------------------------------------------- processes and the lab's state
 
@@ -152,78 +137,14 @@ def idempotent_site() -> tuple[float, int]:
 # ---------------------------------------------------------------- 3 + 4: availability through the LB
 
 
-@dataclass
-class LoadResult:
-    requests: int = 0
-    failures: int = 0
-    seconds: float = 0.0
-
-    @property
-    def failure_pct(self) -> float:
-        return 100.0 * self.failures / self.requests if self.requests else 0.0
-
-
-@dataclass
-class Load:
-    """A client sending `rate` GET requests per second (each on its own thread, 5 s timeout)."""
-
-    url: str
-    rate: float = 10.0
-    result: LoadResult = field(default_factory=LoadResult)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _thread: threading.Thread | None = None
-
-    def __enter__(self) -> Self:
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join()
-
-    def _loop(self) -> None:
-        start = time.monotonic()
-        with ThreadPoolExecutor(max_workers=int(self.rate * 6)) as pool:
-            tick = start
-            while not self._stop.is_set():
-                pool.submit(self._one)
-                tick += 1 / self.rate
-                self._stop.wait(max(0.0, tick - time.monotonic()))
-            self.result.seconds = time.monotonic() - start  # the requests still running count too
-
-    def _one(self) -> None:
-        try:
-            with urllib.request.urlopen(self.url, timeout=5) as response:
-                ok = response.status == 200
-        except (urllib.error.URLError, HTTPException, OSError):
-            ok = False
-        with self._lock:
-            self.result.requests += 1
-            self.result.failures += 0 if ok else 1
-
-
-def haproxy_status(server: str) -> str:
-    """The status column of backend/server in HAProxy's `show stat` (UP, DOWN, UP 1/2, MAINT...)."""
-    command = f'echo "show stat" | socat stdio {HAPROXY_SOCKET}'
-    output = run(["docker", "exec", LB, "sh", "-c", command], timeout=30).stdout
-    rows = csv.DictReader(output.lstrip("# ").splitlines())
-    for row in rows:
-        if row.get("pxname") == BACKEND and row.get("svname") == server:
-            return row.get("status", "")
-    raise RuntimeError(f"no server {BACKEND}/{server} in HAProxy's show stat")
-
-
 def wait_status(server: str, wanted: str, timeout: float, interval: float = 0.1) -> float:
     """Poll until the server's status is `wanted`; return the seconds it took."""
     start = time.monotonic()
     while time.monotonic() - start < timeout:
-        if haproxy_status(server) == wanted:
+        if haproxy_states(LB).get(server) == wanted:
             return time.monotonic() - start
         time.sleep(interval)
-    raise RuntimeError(f"{BACKEND}/{server} not {wanted} within {timeout:.0f} s")
+    raise RuntimeError(f"HAProxy server {server} not {wanted} within {timeout:.0f} s")
 
 
 def detection_run(node: str) -> tuple[float, float]:
@@ -241,36 +162,35 @@ def detection_run(node: str) -> tuple[float, float]:
     return detected, stopped
 
 
-def detection(node: str, runs: int, url: str) -> tuple[list[float], list[float], LoadResult]:
+def detection(node: str, runs: int, url: str) -> tuple[list[float], list[float], LoadClient]:
     print(f"LB detection: {runs} stop/start cycles of {API_UNIT} on {node}", file=sys.stderr)
     wait_status(node, "UP", timeout=300, interval=1.0)
     detected: list[float] = []
     stopped: list[float] = []
-    with Load(url) as load:
+    with version_client(url) as load:
         for _ in range(runs):
             seconds, stop_seconds = detection_run(node)
             detected.append(seconds)
             stopped.append(stop_seconds)
-    return detected, stopped, load.result
+    return detected, stopped, load
 
 
-def rolling_restart(url: str) -> tuple[LoadResult, int]:
+def rolling_restart(url: str) -> tuple[LoadClient, int]:
     """Run rolling_restart.yml under the client; return the client's result and the playbook's rc."""
     print("rolling_restart.yml under load", file=sys.stderr)
-    with Load(url) as load:
+    with version_client(url) as load:
         result = run(ansible_playbook("playbooks/rolling_restart.yml"), timeout=1800, check=False)
     if result.returncode != 0:
         print("\n".join(result.stdout.splitlines()[-30:]), file=sys.stderr)
-    return load.result, result.returncode
+    return load, result.returncode
 
 
 # ---------------------------------------------------------------- 5: upload -> visible
 
 
-def s3(action: str, bucket: str, key: str, body: str = "") -> None:
-    """Put or delete an object on the lab's S3 server (moto, inside its container)."""
-    run(["docker", "exec", "-i", S3, "/opt/moto/bin/python", "-c", S3_SCRIPT, action, bucket, key],
-        stdin=body, timeout=60)
+def version_client(base: str) -> LoadClient:
+    """The 10 req/s client of the availability measures: GET /api/v2/version through the LB, 5 s timeout."""
+    return LoadClient(base, [(VERSION_PATH, {})], timeout=5)
 
 
 def api(url: str, token: str | None = None, body: object = None) -> tuple[int, object]:
@@ -322,12 +242,12 @@ def upload_visible(env: dict[str, str], uploads: int) -> list[float]:
         for n in range(uploads):
             dag_id = f"bench_visible_{stamp}_{n}"
             keys.append(f"{prefix}/{dag_id}.py")
-            s3("put", env["DAGS_BUCKET"], keys[-1], DAG_TEMPLATE.format(dag_id=dag_id))
+            s3(S3, "put", env["DAGS_BUCKET"], keys[-1], DAG_TEMPLATE.format(dag_id=dag_id))
             seconds.append(wait_visible(env, dag_id))
             print(f"  {dag_id}: {seconds[-1]:.1f} s", file=sys.stderr)
     finally:
         for key in keys:
-            s3("delete", env["DAGS_BUCKET"], key)
+            s3(S3, "delete", env["DAGS_BUCKET"], key)
     return seconds
 
 
@@ -342,14 +262,14 @@ class Results:
     idempotent_changed: int | None = None
     detected: list[float] = field(default_factory=list)
     stopped: list[float] = field(default_factory=list)
-    detection_load: LoadResult | None = None
-    restart_load: LoadResult | None = None
+    detection_load: LoadClient | None = None
+    restart_load: LoadClient | None = None
     restart_rc: int | None = None
     visible: list[float] = field(default_factory=list)
 
 
-def load_cell(load: LoadResult) -> str:
-    return (f"{load.failures} of {load.requests} requests failed ({load.failure_pct:.1f}%) "
+def load_cell(load: LoadClient) -> str:
+    return (f"{len(load.failures)} of {load.sent} requests failed ({load.failure_pct:.1f}%) "
             f"in {load.seconds:.0f} s")
 
 
@@ -425,7 +345,7 @@ def measure(args: argparse.Namespace) -> Results:
     if not (LAB / "lab.env").exists():
         raise RuntimeError("no running lab (.lab/lab.env missing): run make lab, or drop --skip-cold")
     env = read_env(LAB / "lab.env")
-    url = env["AIRFLOW_URL"] + VERSION_PATH
+    url = env["AIRFLOW_URL"]
     if "deploy" in parts:
         results.idempotent, results.idempotent_changed = idempotent_site()
         if results.cold_site is None and (LAB / "timings.env").exists():

@@ -7,7 +7,7 @@ import subprocess
 import time
 from typing import Any
 
-from conftest import LoadClient, api, container_ip, haproxy_states, run_dag, token, wait_for
+from conftest import api, container_ip, haproxy_states, lb_client, run_dag, token, wait_for
 
 LB = "http://cl-lb"
 
@@ -17,7 +17,7 @@ def _systemctl(node: str, *args: str) -> None:
 
 
 def test_a_stopped_api_server_leaves_the_lb_within_3_s(host: Any) -> None:
-    client = LoadClient(f"http://{container_ip('cl-lb')}", token(host, base=LB))
+    client = lb_client(container_ip("cl-lb"), token(host, base=LB))
     with client:
         time.sleep(3)
         # The api-server stops answering as soon as the stop begins; systemd returns seconds later.
@@ -30,11 +30,11 @@ def test_a_stopped_api_server_leaves_the_lb_within_3_s(host: Any) -> None:
         time.sleep(5)
         _systemctl("cl-airflow2", "start", "airflow-api-server.service")
         wait_for(lambda: haproxy_states("cl-lb")["cl-airflow2"] == "UP", 120, interval=1, what="cl-airflow2 UP again")
-    error_rate = len(client.failures) / client.requests
-    print(f"api-server marked DOWN {detection:.2f} s after `systemctl stop` began; {client.requests} requests, "
+    error_rate = len(client.failures) / client.sent
+    print(f"api-server marked DOWN {detection:.2f} s after `systemctl stop` began; {client.sent} requests, "
           f"error rate {error_rate:.2%}")
     assert detection <= 3.0
-    assert client.requests >= 50
+    assert client.sent >= 50
     assert error_rate < 0.01, client.failures
 
 

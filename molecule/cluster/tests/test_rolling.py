@@ -8,7 +8,7 @@ import subprocess
 import threading
 from typing import Any
 
-from conftest import LoadClient, ansible_playbook, container_ip, haproxy_states, token
+from conftest import LoadClient, ansible_playbook, container_ip, haproxy_states, lb_client, token
 
 LB = "http://cl-lb"
 NODES = ["cl-airflow1", "cl-airflow2", "cl-airflow3"]
@@ -37,13 +37,13 @@ def _run_under_load(host: Any, playbook: str) -> tuple[subprocess.CompletedProce
                 most_out, worst = out, states
 
     sampler = threading.Thread(target=sample, daemon=True)
-    client = LoadClient(f"http://{container_ip('cl-lb')}", token(host, base=LB))
+    client = lb_client(container_ip("cl-lb"), token(host, base=LB))
     with client:
         sampler.start()
         result = ansible_playbook(playbook)
         done.set()
         sampler.join()
-    print(f"{playbook}: rc {result.returncode}, {client.requests} requests, {len(client.failures)} failed, "
+    print(f"{playbook}: rc {result.returncode}, {client.sent} requests, {len(client.failures)} failed, "
           f"at most {most_out} server(s) out of the LB at once {worst}")
     return result, client, most_out
 
@@ -54,7 +54,7 @@ def test_rolling_restart_fails_no_request(host: Any) -> None:
     assert result.returncode == 0, result.stdout[-4000:]
     after = _api_server_pids()
     assert all(before[node] != after[node] for node in NODES), (before, after)
-    assert client.requests >= 100
+    assert client.sent >= 100
     assert client.failures == []
     assert most_out <= 1
     assert haproxy_states("cl-lb") == {node: "UP" for node in NODES}
