@@ -30,14 +30,25 @@ else:
 """
 
 
-def haproxy_states(lb: str) -> dict[str, str]:
-    """Server -> status (UP, "UP 1/3", DOWN, DRAIN, MAINT...) of the api-server backend, from the admin socket."""
+def haproxy_command(lb: str, command: str) -> str:
+    """The answer of the HAProxy admin socket on container `lb` to `command`."""
     result = subprocess.run(
-        ["docker", "exec", lb, "sh", "-c", f"echo 'show stat' | socat stdio {HAPROXY_SOCKET}"],
+        ["docker", "exec", lb, "sh", "-c", f"echo '{command}' | socat stdio {HAPROXY_SOCKET}"],
         capture_output=True, text=True, check=True, timeout=30,
     )
+    return result.stdout
+
+
+def haproxy_worker_pid(lb: str) -> int:
+    """PID of the HAProxy worker serving now (a reload starts a new one)."""
+    info = dict(line.split(": ", 1) for line in haproxy_command(lb, "show info").splitlines() if ": " in line)
+    return int(info["Pid"])
+
+
+def haproxy_states(lb: str) -> dict[str, str]:
+    """Server -> status (UP, "UP 1/3", DOWN, DRAIN, MAINT...) of the api-server backend, from the admin socket."""
     states = {}
-    for line in result.stdout.splitlines():
+    for line in haproxy_command(lb, "show stat").splitlines():
         fields = line.split(",")
         if len(fields) > 17 and fields[0] == BACKEND and fields[1] not in ("FRONTEND", "BACKEND"):
             states[fields[1]] = fields[17]

@@ -3,9 +3,15 @@ DAG published to S3 runs to success through the load balancer."""
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import ssl
+import warnings
+from pathlib import Path
 from typing import Any
 
-from conftest import SMOKE_DAG, ansible_playbook, api, haproxy_states, recap, run_dag, s3, token
+from conftest import SMOKE_DAG, ansible_playbook, api, container_ip, haproxy_states, recap, run_dag, s3, token
 
 NODES = ["cl-airflow1", "cl-airflow2", "cl-airflow3"]
 LB = "http://cl-lb"
@@ -20,6 +26,35 @@ def test_lb_serves_the_api_and_the_execution_api(host: Any) -> None:
     assert status == 200 and version["version"] == "3.3.2", (status, version)
     status, body = api(host, "GET", "/execution/health", base=LB)
     assert status == 200, (status, body)
+
+
+def _https_get(path: str, context: ssl.SSLContext) -> tuple[str, int, Any]:
+    """GET `path` from the HTTPS frontend of cl-lb: (TLS version, status, JSON body)."""
+    with socket.create_connection((container_ip("cl-lb"), 443), timeout=10) as raw, \
+            context.wrap_socket(raw, server_hostname="cl-lb") as tls:
+        tls.sendall(f"GET {path} HTTP/1.1\r\nHost: cl-lb\r\nConnection: close\r\n\r\n".encode())
+        response = b"".join(iter(lambda: tls.recv(65536), b""))
+        version = tls.version() or ""
+    head, _, body = response.partition(b"\r\n\r\n")
+    return version, int(head.split()[1]), json.loads(body)
+
+
+def test_the_https_frontend_serves_the_api_with_tls_1_2_or_later() -> None:
+    cert = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "cl-lb.crt"
+    version, status, body = _https_get("/api/v2/version", ssl.create_default_context(cafile=cert))
+    assert (status, body["version"]) == (200, "3.3.2"), (status, body)
+    assert version in ("TLSv1.2", "TLSv1.3"), version
+    # A client that offers TLS 1.1 only (and may use any cipher) is turned away by the server.
+    old = ssl.create_default_context(cafile=cert)
+    old.set_ciphers("DEFAULT:@SECLEVEL=0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        old.minimum_version = old.maximum_version = ssl.TLSVersion.TLSv1_1
+    try:
+        refused = _https_get("/api/v2/version", old)
+    except ssl.SSLError as error:
+        refused = error.reason
+    assert refused == "TLSV1_ALERT_PROTOCOL_VERSION", refused
 
 
 def test_configuration_points_at_the_lb(host: Any) -> None:

@@ -1,5 +1,6 @@
-"""Rolling restart and rolling upgrade under a 10 req/s client: no failed request, never more than
-one backend out of the LB, and the upgrade migrates the schema exactly once."""
+"""Under a 10 req/s client: an HAProxy reload, a rolling restart and a rolling upgrade fail no
+request, never take more than one backend out of the LB, and the upgrade migrates the schema
+exactly once."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import subprocess
 import threading
 from typing import Any
 
-from conftest import LoadClient, ansible_playbook, container_ip, haproxy_states, lb_client, token
+from conftest import (LoadClient, ansible_playbook, container_ip, haproxy_states, haproxy_worker_pid, lb_client, recap,
+                      token, wait_for)
 
 LB = "http://cl-lb"
 NODES = ["cl-airflow1", "cl-airflow2", "cl-airflow3"]
@@ -22,7 +24,13 @@ def _api_server_pids() -> dict[str, str]:
     }
 
 
-def _run_under_load(host: Any, playbook: str) -> tuple[subprocess.CompletedProcess[str], LoadClient, int]:
+def _all_up_soon() -> None:
+    """Every server fully UP within 30 s ("UP 1/3", one slow check on a busy machine, still serves)."""
+    wait_for(lambda: haproxy_states("cl-lb") == {node: "UP" for node in NODES}, 30, interval=1,
+             what="every server UP in HAProxy")
+
+
+def _run_under_load(host: Any, playbook: str, *args: str) -> tuple[subprocess.CompletedProcess[str], LoadClient, int]:
     """Run the playbook while the client runs; also sample HAProxy for the most servers out at once."""
     most_out, worst = 0, {}
     done = threading.Event()
@@ -40,12 +48,28 @@ def _run_under_load(host: Any, playbook: str) -> tuple[subprocess.CompletedProce
     client = lb_client(container_ip("cl-lb"), token(host, base=LB))
     with client:
         sampler.start()
-        result = ansible_playbook(playbook)
+        result = ansible_playbook(playbook, *args)
         done.set()
         sampler.join()
-    print(f"{playbook}: rc {result.returncode}, {client.sent} requests, {len(client.failures)} failed, "
+    print(f"{playbook} {' '.join(args)}: rc {result.returncode}, {client.sent} requests, {len(client.failures)} failed, "
           f"at most {most_out} server(s) out of the LB at once {worst}")
     return result, client, most_out
+
+
+def test_an_lb_configuration_change_reloads_haproxy_without_failing_a_request(host: Any) -> None:
+    # The operator's way to change a load balancer setting: site.yml limited to the LB hosts.
+    # Twice (changed, then back to the default), so the test leaves the converged configuration.
+    for timeout in ("61s", "60s"):
+        worker = haproxy_worker_pid("cl-lb")
+        result, client, most_out = _run_under_load(host, "playbooks/site.yml", "--limit", "airflow_lb",
+                                                   "-e", f"airflow_lb_timeout_client={timeout}")
+        assert result.returncode == 0, result.stdout[-4000:]
+        assert recap(result.stdout)["cl-lb"]["changed"] >= 1
+        assert haproxy_worker_pid("cl-lb") != worker, "HAProxy was not reloaded"
+        assert client.sent >= 50
+        assert client.failures == []
+        assert most_out == 0
+    _all_up_soon()
 
 
 def test_rolling_restart_fails_no_request(host: Any) -> None:
@@ -57,7 +81,7 @@ def test_rolling_restart_fails_no_request(host: Any) -> None:
     assert client.sent >= 100
     assert client.failures == []
     assert most_out <= 1
-    assert haproxy_states("cl-lb") == {node: "UP" for node in NODES}
+    _all_up_soon()
 
 
 def test_rolling_upgrade_migrates_once_and_fails_no_request(host: Any) -> None:
@@ -71,4 +95,4 @@ def test_rolling_upgrade_migrates_once_and_fails_no_request(host: Any) -> None:
     assert migrated == ["changed: [cl-airflow1]"]
     assert client.failures == []
     assert most_out <= 1
-    assert haproxy_states("cl-lb") == {node: "UP" for node in NODES}
+    _all_up_soon()
