@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import time
 from typing import Any
 
@@ -54,6 +56,13 @@ def test_credentials_only_in_the_sync_unit(host: Any) -> None:
     assert "dag-sync-credentials.env" in host.file("/etc/systemd/system/airflow-dag-sync.service").content_string
     assert "dag-sync-credentials.env" not in host.file("/etc/systemd/system/airflow-api-server.service").content_string
     assert "molecule-secret" not in host.file("/etc/airflow/dag-sync.json").content_string
+    # The operator's `airflow` wrapper loads exactly the env files of the Airflow units.
+    wrapper = host.file("/usr/local/bin/airflow").content_string
+    sourced = re.search(r"^for env_file in (.*); do$", wrapper, flags=re.M)
+    assert sourced, wrapper
+    unit = host.file("/etc/systemd/system/airflow-api-server.service").content_string
+    unit_files = [line.split("=", 1)[1].lstrip("-") for line in unit.splitlines() if line.startswith("EnvironmentFile=")]
+    assert shlex.split(sourced.group(1)) == unit_files
 
 
 def test_uploaded_dag_appears_then_same_size_edit_then_deletion(host: Any) -> None:
