@@ -130,8 +130,13 @@ def deploy_dag(host: Any, source: Path = SMOKE_DAG, dags_dir: str = "/var/lib/ai
 def run_dag(host: Any, dag_id: str, timeout: float = 240, base: str = "http://127.0.0.1:8080") -> dict[str, Any]:
     """Wait for the DAG to be parsed, unpause it, trigger a run and wait for it to finish."""
     jwt = token(host, base)
-    wait_for(lambda: api(host, "GET", f"/api/v2/dags/{dag_id}", jwt, base=base)[0] == 200,
-             timeout, what=f"DAG {dag_id} parsed and visible in the API")
+
+    def active() -> bool:
+        status, dag = api(host, "GET", f"/api/v2/dags/{dag_id}", jwt, base=base)
+        return status == 200 and not dag.get("is_stale")
+
+    # Stale DAGs cannot be triggered (404); see the cluster test for why a new DAG can be stale.
+    wait_for(active, timeout, what=f"DAG {dag_id} parsed, visible in the API and not stale")
     status, _ = api(host, "PATCH", f"/api/v2/dags/{dag_id}", jwt, {"is_paused": False}, base=base)
     assert status == 200, status
     status, run = api(host, "POST", f"/api/v2/dags/{dag_id}/dagRuns", jwt, {"logical_date": None}, base=base)

@@ -7,11 +7,12 @@ import json
 import os
 import socket
 import ssl
+import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
 
-from conftest import SMOKE_DAG, ansible_playbook, api, container_ip, haproxy_states, recap, run_dag, s3, token
+from conftest import SMOKE_DAG, ansible_playbook, api, container_ip, haproxy_states, recap, run_dag, s3, token, wait_for
 
 NODES = ["cl-airflow1", "cl-airflow2", "cl-airflow3"]
 LB = "http://cl-lb"
@@ -83,5 +84,11 @@ def test_healthcheck_playbook_reports_a_healthy_cluster() -> None:
 
 def test_a_dag_published_to_s3_runs_through_the_lb(host: Any) -> None:
     s3("cl-s3", "put", "airflow-dags", f"dags/team_a/{SMOKE_DAG.name}", SMOKE_DAG.read_text())
+    # Each node syncs on its own schedule. Until all three have the file, the DAG processor of a
+    # node without it marks the DAG stale (a file gone from its bundle) and the others mark it
+    # active again: wait for every node's snapshot first.
+    path = f"/var/lib/airflow/dags/team_a/current/{SMOKE_DAG.name}"
+    wait_for(lambda: all(subprocess.run(["docker", "exec", node, "test", "-f", path], check=False).returncode == 0
+                         for node in NODES), 120, interval=1, what="the DAG file in every node's snapshot")
     run = run_dag(host, "molecule_smoke", base=LB)
     assert run["state"] == "success", run
