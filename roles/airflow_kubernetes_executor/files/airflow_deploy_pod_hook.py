@@ -12,9 +12,9 @@ client, so the module loads cheaply in every Airflow process and is tested with 
 What the hook does, from the workload JSON in the ``base`` container's arguments
 (``python -m airflow.sdk.execution_time.execute_workload --json-string <ExecuteTask JSON>``):
 
-* queue (``ti.queue``) with a queue template: the template (a Pod holding only that queue's
-  resources, tolerations, node selector and affinity) is merged over the pod with
-  ``PodGenerator.reconcile_pods``;
+* queue (``ti.queue``) with a queue template: the template (a Pod holding that queue's
+  resources, tolerations, node selector and affinity, already combined with the base values,
+  since the merge replaces those fields) is merged over the pod with ``PodGenerator.reconcile_pods``;
 * bundle (``bundle_info.name``) that is a known tenant: the ``dag-sync`` init container syncs that
   tenant only (its ``--tenant`` arguments are replaced by the tenant's own);
 * labels ``airflow-deploy/queue`` and, for a known tenant, ``airflow-deploy/tenant`` (when label-safe).
