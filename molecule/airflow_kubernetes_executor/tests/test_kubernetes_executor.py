@@ -12,7 +12,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from conftest import assert_fails_in_preflight, s3, wait_for
+from conftest import assert_fails_in_preflight, inventory_var, s3, wait_for
 
 KUBERNETES = "1.33.0"  # the schema version every pod and manifest is validated against
 S3_HOST = "mol-k8s-s3"
@@ -31,14 +31,24 @@ with DAG(dag_id="k8s_pods", schedule=None, start_date=datetime(2026, 1, 1), catc
     EmptyOperator(task_id="on_gpu", queue="gpu", executor="KubernetesExecutor")
 '''
 
-# Secrets of the node (molecule's shared config) that no pod may carry, and the setting names.
-NODE_SECRETS = ["bW9sZWN1bGUtdGVzdC1vbmx5LWZlcm5ldC1rZXktMDE=", "molecule-test-only-api-secret-key-0123456789",
-                "molecule-test-only-jwt-secret-0123456789abcdef", "molecule p@ss'w/rd:%?#&", "molecule-secret",
-                "molecule-test-only-token"]
+# Secrets of the node that no pod may carry (read from the inventory), and setting names.
+SECRET_VARS = ["airflow_fernet_key", "airflow_api_secret_key", "airflow_jwt_secret", "airflow_metadata_db_password",
+               "airflow_dag_sync_aws_secret_access_key"]
 FORBIDDEN_NAMES = ["SQL_ALCHEMY_CONN", "FERNET_KEY", "JWT_SECRET", "SECRET_KEY", "postgresql"]
 
 
 RENDER = Path(__file__).resolve().parent.parent / "render_pods.py"
+
+
+def _node_secrets(host: Any) -> list[str]:
+    """The node's secret values, the kubeconfig's token included."""
+    kubeconfig = yaml.safe_load(inventory_var(host, "airflow_kubernetes_executor_kubeconfig"))
+    return [inventory_var(host, name) for name in SECRET_VARS] + [kubeconfig["users"][0]["user"]["token"]]
+
+
+def _tenants(arguments: list[str]) -> list[str]:
+    """The --tenant values of the sync engine's arguments."""
+    return [arguments[i + 1] for i, arg in enumerate(arguments) if arg == "--tenant"]
 
 
 def _read_pods(host: Any, directory: str) -> dict[str, dict[str, Any]]:
@@ -80,8 +90,7 @@ def test_the_operator_command_renders_the_pods(host: Any, synced: None) -> None:
     for pod in pods.values():
         kubernetes_validate.validate(pod, KUBERNETES, strict=True)
         sync = _container(pod, "dag-sync", init=True)
-        tenants = [sync["args"][i + 1] for i, arg in enumerate(sync["args"]) if arg == "--tenant"]
-        assert tenants == ["team_a=team_a", "team_b=team-b"], sync["args"]
+        assert _tenants(sync["args"]) == ["team_a=team_a", "team_b=team-b"], sync["args"]
 
 
 def _manifests(host: Any) -> list[dict[str, Any]]:
@@ -132,8 +141,7 @@ def test_the_init_container_syncs_the_task_tenant_into_the_mounted_path(pods: di
         sync = _container(pod, "dag-sync", init=True)
         arguments = sync["command"] + sync["args"]
         assert "--once" in arguments
-        tenants = [arguments[i + 1] for i, arg in enumerate(arguments) if arg == "--tenant"]
-        assert tenants == ["team_a=team_a"], arguments
+        assert _tenants(arguments) == ["team_a=team_a"], arguments
         assert arguments[arguments.index("--dest-root") + 1] == ROOT
         mounted = {mount["name"]: mount["mountPath"] for mount in sync["volumeMounts"]}
         assert mounted["dags"] == ROOT
@@ -158,10 +166,12 @@ def test_resources_are_set(pods: dict[str, dict[str, Any]]) -> None:
         assert _container(pod, "dag-sync", init=True)["resources"]["requests"], pod["spec"]["initContainers"]
 
 
-def test_no_database_credentials_or_secrets_in_any_pod(pods: dict[str, dict[str, Any]]) -> None:
+def test_no_database_credentials_or_secrets_in_any_pod(host: Any, pods: dict[str, dict[str, Any]]) -> None:
+    secrets = _node_secrets(host)
+    assert all(secrets), "a secret of the inventory is empty"
     for task_id, pod in pods.items():
         text = json.dumps(pod)
-        for secret in NODE_SECRETS:
+        for secret in secrets:
             assert secret not in text, f"a node secret is in the pod of {task_id}"
         for name in FORBIDDEN_NAMES:
             assert name not in text, f"{name} is in the pod of {task_id}"
@@ -177,6 +187,6 @@ def test_no_database_credentials_or_secrets_in_any_pod(pods: dict[str, dict[str,
     ],
     ids=["missing-kubeconfig", "remote-logging-off", "unknown-queue-template-key"],
 )
-def test_bad_inputs_fail_in_preflight(extra_vars: dict[str, Any], message: str) -> None:
+def test_bad_inputs_fail_in_preflight(host: Any, extra_vars: dict[str, Any], message: str) -> None:
     output = assert_fails_in_preflight(extra_vars, message)
-    assert "molecule-test-only-token" not in output
+    assert not [secret for secret in _node_secrets(host) if secret in output]
