@@ -42,10 +42,12 @@ A cycle for one tenant:
 3. compare key set, ETag *and* size with the live manifest; if identical do
    nothing (only the status file is rewritten);
 4. otherwise build ``.snapshots/.tmp-<id>``: hard-link unchanged files from the
-   live snapshot, download new/changed objects in parallel (temp name + rename,
-   fsync), write the manifest, rename the tmp dir to ``<id>``, flip ``current``
-   (new symlink under a temp name + ``os.replace``) and prune all but the
-   ``keep`` most recent previous snapshots.
+   live snapshot, download new/changed objects in parallel (temp name + rename),
+   write the manifest, flush the snapshot's filesystem once (``syncfs``, not one
+   ``fsync`` per file: the same guarantee before publishing for a fraction of the
+   cost), rename the tmp dir to ``<id>``, flip ``current`` (new symlink under a
+   temp name + ``os.replace``, directory fsynced) and prune all but the ``keep``
+   most recent previous snapshots.
 
 Any listing or download failure aborts the tenant's cycle: the tmp dir is
 removed and the live snapshot stays untouched.  A killed process leaves at most
@@ -76,6 +78,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import contextlib
+import ctypes
 import dataclasses
 import datetime as dt
 import errno
@@ -332,6 +335,24 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     except OSError:
         pass
+    finally:
+        os.close(fd)
+
+
+def sync_filesystem(path: Path) -> None:
+    """Flush every file and directory of the filesystem holding ``path`` to disk.
+
+    One ``syncfs(2)`` replaces an ``fsync`` per downloaded file and directory of a snapshot;
+    ``os.sync()`` where the C library has no ``syncfs``."""
+    syncfs = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
+    if syncfs is None:
+        os.sync()
+        return
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        if syncfs(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"syncfs({path}): {os.strerror(err)}")
     finally:
         os.close(fd)
 
@@ -660,13 +681,14 @@ def download_object(
     bucket: str,
     key: str,
     dst: Path,
-    do_fsync: bool,
     cancel: CancelToken,
 ) -> tuple[str, int]:
-    """Download ``key`` to ``dst`` via a temp file + rename; return (etag, size)."""
+    """Download ``key`` to ``dst`` via a temp file + rename; return (etag, size).
+
+    Not fsynced: build_snapshot flushes the whole snapshot once before publishing it."""
     if cancel.is_set():
         raise SyncAborted("download cancelled")
-    with atomic_file(dst, do_fsync, prefix=".dagsync-", suffix=".part") as fh:
+    with atomic_file(dst, False, prefix=".dagsync-", suffix=".part") as fh:
         response = client.get_object(Bucket=bucket, Key=key)
         body = response["Body"]
         size = 0
@@ -735,7 +757,7 @@ def download_all(
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dagsync")
     try:
         futures = {
-            executor.submit(download_object, client, cfg.bucket, key, dst, cfg.fsync, cancel): key for key, dst in jobs
+            executor.submit(download_object, client, cfg.bucket, key, dst, cancel): key for key, dst in jobs
         }
         for future in concurrent.futures.as_completed(futures):
             key = futures[future]
@@ -807,11 +829,9 @@ def build_snapshot(
             rejected=list(listing.rejected),
             created=iso(utc_now()),
         )
-        atomic_write_json(tmp_manifest, manifest_json(cfg, tenant, manifest), cfg.fsync)
+        atomic_write_json(tmp_manifest, manifest_json(cfg, tenant, manifest), do_fsync=False)
         if cfg.fsync:
-            for rel in sorted(created, key=len, reverse=True):
-                fsync_dir(tmp_dir / rel)
-            fsync_dir(tmp_dir)
+            sync_filesystem(tmp_dir)  # files, directories and manifest durable before they go live
         os.rename(tmp_dir, final_dir)
         os.replace(tmp_manifest, manifest_path(snap_root, snapshot_id))
         if cfg.fsync:

@@ -380,6 +380,36 @@ def test_crash_before_flip_is_never_live(
     assert tmp_leftovers(cfg) == []
 
 
+def test_snapshot_flushed_once_before_it_goes_live(
+    client: CountingClient, put: Put, make_cfg: MakeCfg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put("t1", "a.py", "1")
+    put("t1", "pkg/b.py", "2")
+    cfg = make_cfg(fsync=True)
+    flushed: list[tuple[Path, set[str], bool, str | None]] = []
+
+    def record(path: Path) -> None:  # what is on disk, and what is live, at the moment of the flush
+        manifest_written = (path.parent / f"{path.name}.manifest.json").is_file()
+        flushed.append((path, set(files_under(path)), manifest_written, live_id(cfg)))
+
+    monkeypatch.setattr(engine, "sync_filesystem", record)
+    result = sync(client, cfg)
+    assert result.ok
+    [(path, files, manifest_written, live_then)] = flushed  # one flush for the snapshot, not one per file
+    assert path.name.startswith(".tmp-") and files == {"a.py", "pkg/b.py"} and manifest_written
+    assert live_then is None and live_id(cfg) == result.snapshot_id
+
+    flushed.clear()
+    assert sync(client, cfg).ok and flushed == []  # no change, nothing written, nothing flushed
+
+
+def test_sync_filesystem_flushes_and_names_a_bad_path(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x")
+    engine.sync_filesystem(tmp_path)  # a real syncfs(2) of the test's filesystem
+    with pytest.raises(FileNotFoundError, match="missing"):
+        engine.sync_filesystem(tmp_path / "missing")
+
+
 # --------------------------------------------------------------------------- 8. publish marker
 
 
