@@ -3,9 +3,9 @@
 
 A local S3 server holds 2 tenants x 1,000 objects of 10 KiB (about 20 MB). For each tool three
 cases are timed, each the median of --runs runs (the tools take turns within each run): a cold
-sync into an empty directory, a cycle with no change, and a cycle after one same-size edit. Results are printed as a markdown
-table with ratios against our engine; --write appends nothing but replaces the generated block
-of docs/benchmarks.md.
+sync into an empty directory, a cycle with no change, and a cycle after one same-size edit.
+Results are printed as a markdown table with ratios against our engine; --write appends nothing
+but replaces the generated block of docs/benchmarks.md.
 
 Two S3 servers, because the server's own cost shapes the result on a small machine: moto_server
 (the dev virtualenv's; Python, one core at most, the server of our scenarios) and `rclone serve s3`
@@ -203,7 +203,10 @@ class S3Bundle:
 CASES = ("cold", "no change", "one changed file")
 
 
-def measure(tools: list, s3, runs: int) -> dict[str, dict[str, float]]:  # noqa: ANN001
+Tool = Ours | AwsCli | S3Bundle
+
+
+def measure(tools: list[Tool], s3, runs: int) -> dict[str, dict[str, float]]:  # noqa: ANN001
     """Median per tool and case. The tools take turns within each run, so a machine that slows down
     or speeds up during the benchmark (shared CI machines do) shifts every tool alike, not one."""
     samples: dict[str, dict[str, list[float]]] = {tool.name: {case: [] for case in CASES} for tool in tools}
