@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
 import json
 import os
 import signal
 import stat
 import threading
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -536,7 +540,128 @@ def test_damaged_live_file_is_downloaded_again(client: CountingClient, put: Put,
     assert files_under(current(cfg)) == {"a.py": b"aaaa", "b.py": b"b2"}
 
 
-# --------------------------------------------------------------------------- 12. tenant isolation
+# --------------------------------------------------------------------------- 12. direct GET
+
+
+class DirectSpy:
+    """Keeps the DirectGet of each download batch."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.made: list[engine.DirectGet | None] = []
+        original = engine.DirectGet.for_client
+
+        def for_client(client: Any, bucket: str) -> engine.DirectGet | None:
+            direct = original(client, bucket)
+            self.made.append(direct)
+            return direct
+
+        monkeypatch.setattr(engine.DirectGet, "for_client", staticmethod(for_client))
+
+    @property
+    def last(self) -> engine.DirectGet:
+        direct = self.made[-1]
+        assert direct is not None, "the moto client must get the direct path"
+        return direct
+
+
+def answer_first_direct_get(
+    s3: Any, status: int, body: bytes = b"", headers: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """Make the first direct GET answer ``status``; return (path, "direct" or "client") of every GET."""
+    from botocore.awsrequest import AWSResponse
+    from urllib3 import HTTPResponse
+
+    seen: list[tuple[str, str]] = []
+
+    def hook(request: Any, **_: Any) -> AWSResponse | None:
+        direct = "amz-sdk-invocation-id" not in request.headers  # only boto3's own calls carry it
+        seen.append((request.url.rsplit("/", 1)[-1], "direct" if direct else "client"))
+        if not direct or len(seen) > 1:
+            return None
+        raw = HTTPResponse(body=io.BytesIO(body), preload_content=False)
+        all_headers = {"content-length": str(len(body)), **(headers or {})}
+        return AWSResponse(request.url, status, all_headers, raw)
+
+    s3.meta.events.register_first("before-send.s3.GetObject", hook)
+    return seen
+
+
+def test_direct_get_downloads_without_the_client_call(
+    s3: Any, put: Put, make_cfg: MakeCfg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = DirectSpy(monkeypatch)
+    bodies = {"dag.py": b"x = 1\n", "odd name+%é.py": b"y = 2\n", "pkg/deep/m.py": b"z" * 3_000_000}
+    for rel, body in bodies.items():
+        put("t1", rel, body)
+    monkeypatch.setattr(s3, "get_object", lambda **kw: pytest.fail(f"client.get_object called: {kw}"))
+    cfg = make_cfg()
+    result = sync(s3, cfg)
+    assert result.ok and result.downloaded == 3, result.error
+    assert files_under(current(cfg)) == bodies
+    assert spy.last.fallbacks == 0 and not spy.last.disabled
+
+
+@pytest.mark.parametrize(("status", "turns_off"), [(500, False), (503, False), (404, False), (301, True), (403, True)])
+def test_direct_get_falls_back_to_the_client(
+    s3: Any, put: Put, make_cfg: MakeCfg, monkeypatch: pytest.MonkeyPatch, status: int, turns_off: bool
+) -> None:
+    spy = DirectSpy(monkeypatch)
+    put("t1", "a.py", "1")
+    put("t1", "b.py", "2")
+    seen = answer_first_direct_get(s3, status)
+    cfg = make_cfg(parallelism=1)
+    result = sync(s3, cfg)
+    assert result.ok, result.error
+    assert files_under(current(cfg)) == {"a.py": b"1", "b.py": b"2"}
+    assert spy.last.fallbacks == 1 and spy.last.disabled is turns_off
+    # a.py: direct, then the client; b.py: direct unless the first answer turned it off
+    assert seen == [("a.py", "direct"), ("a.py", "client"), ("b.py", "client" if turns_off else "direct")]
+
+
+def test_direct_get_checksum_mismatch_keeps_live(
+    s3: Any, put: Put, make_cfg: MakeCfg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put("t1", "a.py", "good")
+    cfg = make_cfg()
+    good = sync(s3, cfg)
+    put("t1", "a.py", "next")
+    crc_of_good = base64.b64encode(zlib.crc32(b"good").to_bytes(4, "big")).decode()
+    answer_first_direct_get(s3, 200, b"evil", {"x-amz-checksum-crc32": crc_of_good})
+    result = sync(s3, cfg)
+    assert not result.ok and "crc32 checksum mismatch" in str(result.error)
+    assert live_id(cfg) == good.snapshot_id and files_under(current(cfg)) == {"a.py": b"good"}
+    assert tmp_leftovers(cfg) == []
+
+
+def test_checksum_check_algorithms() -> None:
+    body = b"hello"
+    expected = {
+        "x-amz-checksum-crc32": "NhCmhg==",  # as S3 and botocore compute it
+        "x-amz-checksum-sha1": base64.b64encode(hashlib.sha1(body).digest()).decode(),
+        "x-amz-checksum-sha256": base64.b64encode(hashlib.sha256(body).digest()).decode(),
+    }
+    for header, value in expected.items():
+        check = engine.ChecksumCheck.from_headers({header: value})
+        assert check is not None
+        check.update(body[:2])
+        check.update(body[2:])
+        assert check.actual() == value, header
+    assert engine.ChecksumCheck.from_headers({"x-amz-checksum-crc32": "NhCmhg==-3"}) is None  # composite
+    assert engine.ChecksumCheck.from_headers({"x-amz-checksum-crc64nvme": "AAAAAAAAAAA="}) is None
+
+
+def test_no_direct_get_without_credentials(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance-profile lookup
+    no_credentials = boto3.client("s3", region_name="us-east-1")
+    assert engine.DirectGet.for_client(no_credentials, BUCKET) is None  # the client reports the error
+    assert engine.DirectGet.for_client(object(), BUCKET) is None  # not a botocore client
+
+
+# --------------------------------------------------------------------------- 13. tenant isolation
 
 
 def test_one_tenant_failure_does_not_affect_other(client: CountingClient, put: Put, make_cfg: MakeCfg) -> None:
@@ -567,7 +692,7 @@ def test_tenant_lock_prevents_concurrent_cycle(client: CountingClient, put: Put,
     assert sync(client, cfg).ok
 
 
-# --------------------------------------------------------------------------- 13. CLI end-to-end
+# --------------------------------------------------------------------------- 14. CLI end-to-end
 
 
 def write_config(tmp_path: Path, extra: dict[str, Any]) -> Path:
