@@ -4,6 +4,8 @@
 A local S3 server holds 2 tenants x 1,000 objects of 10 KiB (about 20 MB). For each tool three
 cases are timed, each the median of --runs runs (the tools take turns within each run): a cold
 sync into an empty directory, a cycle with no change, and a cycle after one same-size edit.
+A fourth row, the floor, does only what any sync must ask of the server (listings, one GET per new or
+changed object, nothing written): how close a tool gets to it shows how much of its time is its own.
 Results are printed as a markdown table with ratios against our engine; --write appends nothing
 but replaces the generated block of docs/benchmarks.md.
 
@@ -17,8 +19,9 @@ virtualenv of its own (its botocore pin conflicts with Airflow's).
 from __future__ import annotations
 
 import argparse
-import multiprocessing
+import concurrent.futures
 import contextlib
+import multiprocessing
 import os
 import shutil
 import socket
@@ -200,10 +203,43 @@ class S3Bundle:
         self.initialized = True
 
 
+class Floor:
+    """What any sync has to ask of the server, and nothing else: the listings and one GET per new or
+    changed object (our engine's parallel GETs), bodies read and dropped, no file written. Its time
+    is the server's limit on this machine: no tool can sync faster."""
+
+    name = "floor: list + GET, no file written"
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def setup(self, dest: Path) -> None:
+        self.client = engine.build_s3_client(engine.SyncConfig(
+            bucket=BUCKET, dest_root=dest, tenants=(), endpoint_url=self.endpoint, region="us-east-1"))
+        self.seen: dict[str, str] = {}
+
+    def cycle(self) -> None:
+        listed: dict[str, str] = {}
+        for tenant in TENANTS:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=f"dags/{tenant}/"):
+                listed.update((obj["Key"], obj["ETag"]) for obj in page.get("Contents", []))
+        todo = [key for key, etag in listed.items() if self.seen.get(key) != etag]
+        direct = engine.DirectGet.for_client(self.client, BUCKET)
+        with concurrent.futures.ThreadPoolExecutor(engine.DEFAULT_PARALLELISM) as pool:
+            list(pool.map(lambda key: self.fetch(direct, key), todo))
+        self.seen = listed
+
+    def fetch(self, direct: engine.DirectGet | None, key: str) -> None:
+        obj = engine.open_object(self.client, direct, BUCKET, key)
+        while obj.body.read(engine.CHUNK_SIZE):
+            pass
+        obj.body.close()
+
+
 CASES = ("cold", "no change", "one changed file")
 
 
-Tool = Ours | AwsCli | S3Bundle
+Tool = Ours | AwsCli | S3Bundle | Floor
 
 
 def measure(tools: list[Tool], s3, runs: int) -> dict[str, dict[str, float]]:  # noqa: ANN001
@@ -268,7 +304,8 @@ def bench_server(args: argparse.Namespace, kind: str, latencies: list[int]) -> l
             proxy = LatencyProxy(port, latency_ms) if latency_ms else None
             endpoint = f"http://127.0.0.1:{proxy.port if proxy else port}"
             try:
-                results = measure([Ours(endpoint), AwsCli(endpoint, args.aws), S3Bundle(endpoint)], s3, args.runs)
+                tools: list[Tool] = [Ours(endpoint), AwsCli(endpoint, args.aws), S3Bundle(endpoint), Floor(endpoint)]
+                results = measure(tools, s3, args.runs)
             finally:
                 if proxy:
                     proxy.close()
