@@ -221,8 +221,8 @@ class Floor:
     def cycle(self) -> None:
         listed: dict[str, str] = {}
         for tenant in TENANTS:
-            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=f"dags/{tenant}/"):
-                listed.update((obj["Key"], obj["ETag"]) for obj in page.get("Contents", []))
+            listing = engine.list_tenant(self.client, BUCKET, f"dags/{tenant}/", engine.TenantConfig(name=tenant))
+            listed.update((key, entry.etag) for key, entry in listing.entries.items())
         todo = [key for key, etag in listed.items() if self.seen.get(key) != etag]
         direct = engine.DirectGet.for_client(self.client, BUCKET)
         with concurrent.futures.ThreadPoolExecutor(engine.DEFAULT_PARALLELISM) as pool:

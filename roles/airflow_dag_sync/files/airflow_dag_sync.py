@@ -76,7 +76,6 @@ failed in ``--once`` mode, 2 configuration error.
 from __future__ import annotations
 
 import argparse
-import base64
 import concurrent.futures
 import contextlib
 import ctypes
@@ -84,7 +83,6 @@ import dataclasses
 import datetime as dt
 import errno
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -96,7 +94,6 @@ import sys
 import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -684,44 +681,9 @@ class CancelToken:
 class OpenObject:
     """An object whose body is being received."""
 
-    body: Any  # .read(n) and .close(), a botocore StreamingBody
+    body: Any  # .read(n) and .close(), a botocore StreamingBody (checksum-validating when S3 sent one)
     etag: str
     length: int | None
-    checksum: ChecksumCheck | None = None
-
-
-class ChecksumCheck:
-    """The full-object checksum S3 returns with an object (``x-amz-checksum-*``).
-
-    The algorithms of the standard library, as botocore validates without awscrt;
-    composite checksums of multipart uploads (``<value>-<parts>``) cannot be checked
-    against the whole body and are ignored, as botocore does."""
-
-    HEADERS = (("x-amz-checksum-crc32", "crc32"), ("x-amz-checksum-sha1", "sha1"), ("x-amz-checksum-sha256", "sha256"))
-
-    def __init__(self, algorithm: str, expected: str) -> None:
-        self.algorithm = algorithm
-        self.expected = expected
-        self._crc = 0
-        self._hash = None if algorithm == "crc32" else hashlib.new(algorithm)
-
-    @classmethod
-    def from_headers(cls, headers: Mapping[str, str]) -> ChecksumCheck | None:
-        for header, algorithm in cls.HEADERS:
-            value = headers.get(header)
-            if value and "-" not in value:
-                return cls(algorithm, value)
-        return None
-
-    def update(self, chunk: bytes) -> None:
-        if self._hash is None:
-            self._crc = zlib.crc32(chunk, self._crc)
-        else:
-            self._hash.update(chunk)
-
-    def actual(self) -> str:
-        digest = self._crc.to_bytes(4, "big") if self._hash is None else self._hash.digest()
-        return base64.b64encode(digest).decode("ascii")
 
 
 class DirectGet:
@@ -735,7 +697,9 @@ class DirectGet:
     (and any connection error) goes back to ``client.get_object``, whose retries,
     redirects and error messages then apply.  A redirect or an authorisation error
     also turns the direct path off for the rest of the batch (a bucket in another
-    region, S3 Express, access points: cases botocore knows how to handle)."""
+    region, S3 Express, access points: cases botocore knows how to handle).  The
+    full-object checksum S3 returns is validated by botocore's own response handling,
+    with the algorithms get_object would use."""
 
     PLACEHOLDER = "airflow-dag-sync-placeholder"
     DISABLING_STATUS = frozenset({301, 302, 307, 308, 400, 403})
@@ -743,11 +707,17 @@ class DirectGet:
     def __init__(self, client: Any, base_url: str) -> None:
         from botocore.awsrequest import AWSRequest
         from botocore.hooks import first_non_none_response
+        from botocore.httpchecksum import handle_checksum_body, resolve_response_checksum_algorithms
         from botocore.response import StreamingBody
 
         self._request_cls = AWSRequest
         self._first_response = first_non_none_response
         self._body_cls = StreamingBody
+        self._checksum_body = handle_checksum_body
+        self._operation = client.meta.service_model.operation_model("GetObject")
+        request_dict: dict[str, Any] = {"context": {}}
+        resolve_response_checksum_algorithms(request_dict, self._operation, {"ChecksumMode": "ENABLED"})
+        self._checksum_context = request_dict["context"]
         self._signer = client._request_signer
         self._http = client._endpoint.http_session
         self._events = client.meta.events
@@ -788,11 +758,12 @@ class DirectGet:
             return None
         headers = response.headers
         length = int(headers["content-length"]) if "content-length" in headers else None
+        parsed: dict[str, Any] = {"headers": headers, "context": {}}
+        self._checksum_body(response, parsed, self._checksum_context, self._operation)  # sets a checking body
         return OpenObject(
-            body=self._body_cls(response.raw, length),
+            body=parsed["body"] if "body" in parsed else self._body_cls(response.raw, length),
             etag=normalize_etag(headers.get("etag")),
             length=length,
-            checksum=ChecksumCheck.from_headers(headers),
         )
 
     def _send(self, key: str) -> Any:
@@ -820,7 +791,7 @@ def open_object(client: S3ClientLike, direct: DirectGet | None, bucket: str, key
     opened = direct.open(key) if direct is not None else None
     if opened is not None:
         return opened
-    response = client.get_object(Bucket=bucket, Key=key)  # botocore validates checksums itself
+    response = client.get_object(Bucket=bucket, Key=key)
     length = response.get("ContentLength")
     return OpenObject(
         body=response["Body"],
@@ -853,19 +824,12 @@ def download_object(
                 if not chunk:
                     break
                 fh.write(chunk)
-                if obj.checksum is not None:
-                    obj.checksum.update(chunk)
                 size += len(chunk)
         finally:
             with contextlib.suppress(Exception):
                 obj.body.close()
         if obj.length is not None and obj.length != size:
             raise SyncError(f"short read for s3://{bucket}/{key}: got {size} of {obj.length} bytes")
-        if obj.checksum is not None and obj.checksum.actual() != obj.checksum.expected:
-            raise SyncError(
-                f"{obj.checksum.algorithm} checksum mismatch for s3://{bucket}/{key}: "
-                f"S3 sent {obj.checksum.expected}, the body gives {obj.checksum.actual()}"
-            )
     return obj.etag, size
 
 
