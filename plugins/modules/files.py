@@ -1,0 +1,216 @@
+#!/usr/bin/python
+# Copyright: airflow-deploy maintainers
+# Apache License 2.0 (see LICENSE)
+"""Ensure a set of directories and small files in one module run."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: files
+short_description: Ensure several directories and small text files in one task
+version_added: 0.1.0
+description:
+  - Creates directories and writes files whose content is given inline (rendered on the
+    controller, for example with C(lookup('ansible.builtin.template', ...))), and sets owner,
+    group and mode on each, all in one module run.
+  - A file is replaced atomically (written beside it, then renamed) and only when its content
+    differs; SELinux contexts follow the same rules as M(ansible.builtin.copy).
+  - On a re-run where nothing changed this costs one remote execution for the whole set, where
+    M(ansible.builtin.template) or M(ansible.builtin.copy) cost several per file.
+  - Contents are never logged on the target or shown in the task output. With C(--diff), the
+    diff of each changed file is shown, except for entries marked O(files[].secret).
+options:
+  files:
+    description: The directories and files, applied in order (a directory before the files in it).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      path:
+        description: Absolute path of the directory or file.
+        type: path
+        required: true
+      state:
+        description: V(directory) creates the directory (and missing parents); V(file) writes O(files[].content).
+        type: str
+        choices: [file, directory]
+        default: file
+      content:
+        description: The whole content of the file (required when O(files[].state=file)).
+        type: str
+      owner:
+        description: Owner of the path; unchanged when omitted.
+        type: str
+      group:
+        description: Group of the path; unchanged when omitted.
+        type: str
+      mode:
+        description: Mode as an octal string, for example V('0640'); unchanged when omitted.
+        type: str
+      secret:
+        description: The content is secret; no diff is returned for it. Give such files mode V('0600') or V('0640').
+        type: bool
+        default: false
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+author: airflow-deploy maintainers
+"""
+
+EXAMPLES = r"""
+- name: Write the configuration of the service
+  airflow_deploy.cluster.files:
+    files:
+      - path: /etc/myapp
+        state: directory
+        owner: root
+        group: myapp
+        mode: "0750"
+      - path: /etc/myapp/myapp.cfg
+        content: "{{ lookup('ansible.builtin.template', 'myapp.cfg.j2') }}"
+        owner: root
+        group: myapp
+        mode: "0640"
+      - path: /etc/myapp/secrets.env
+        content: "{{ lookup('ansible.builtin.template', 'secrets.env.j2') }}"
+        owner: root
+        group: root
+        mode: "0600"
+        secret: true
+  register: myapp_files
+  notify: restart myapp
+"""
+
+RETURN = r"""
+changed_paths:
+  description: The paths created or changed (content or attributes), in the order given.
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/myapp/myapp.cfg]
+checksums:
+  description: SHA-1 of the wanted content of each file entry (as M(ansible.builtin.copy)'s C(checksum)).
+  returned: always
+  type: dict
+  sample: {/etc/myapp/myapp.cfg: 3c3b0c6e2e8f7e0e9c2c4b1b8f4f2f2c1a0d9e8f}
+"""
+
+import base64
+import hashlib
+import os
+import tempfile
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    "files": {
+        "type": "list",
+        "elements": "dict",
+        "required": True,
+        "options": {
+            "path": {"type": "path", "required": True},
+            "state": {"type": "str", "choices": ["file", "directory"], "default": "file"},
+            "content": {"type": "str", "no_log": True},
+            "owner": {"type": "str"},
+            "group": {"type": "str"},
+            "mode": {"type": "str"},
+            "secret": {"type": "bool", "default": False},
+        },
+        "required_if": [("state", "file", ("content",))],
+    },
+}
+
+
+def read_current(path: str) -> bytes | None:
+    """The file's bytes, or None when it does not exist."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def write_atomically(module: AnsibleModule, path: str, data: bytes) -> None:
+    """Write beside the destination, then rename over it (keeps the old file on any error)."""
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory):
+        module.fail_json(msg=f"cannot write {path}: the directory {directory} does not exist; create it first "
+                             f"(a state=directory entry before this one)")
+    handle, tmp_path = tempfile.mkstemp(dir=directory, prefix=".airflow-deploy-")
+    try:
+        with os.fdopen(handle, "wb") as tmp:
+            tmp.write(data)
+        module.atomic_move(tmp_path, path, unsafe_writes=False)
+    finally:
+        if os.path.exists(tmp_path):
+            os.unlink(tmp_path)
+
+
+def attributes_of(module: AnsibleModule, entry: dict[str, Any]) -> dict[str, Any]:
+    """The file arguments of AnsibleModule.set_fs_attributes_if_different (SELinux: the policy's)."""
+    return module.load_file_common_arguments({key: entry[key] for key in ("path", "owner", "group", "mode")})
+
+
+def ensure_directory(module: AnsibleModule, entry: dict[str, Any]) -> bool:
+    """Create the directory when missing; True when it was created."""
+    path = entry["path"]
+    if os.path.isdir(path):
+        return False
+    if os.path.lexists(path):
+        module.fail_json(msg=f"{path} exists and is not a directory: remove it or choose another path")
+    if not module.check_mode:
+        os.makedirs(path)
+    return True
+
+
+def ensure_file(module: AnsibleModule, entry: dict[str, Any], befores: dict[str, str]) -> bool:
+    """Write the content when it differs; True when it was (or would be) written."""
+    path = entry["path"]
+    if os.path.isdir(path):
+        module.fail_json(msg=f"{path} is a directory, not a file: remove it or choose another path")
+    wanted = entry["content"].encode("utf-8")
+    current = read_current(path)
+    if current == wanted:
+        return False
+    if module._diff and not entry["secret"]:
+        # Base64, so that Ansible's masking of the no_log contents cannot hit the old content
+        # (it would when the new content is a part of the old one).
+        befores[path] = base64.b64encode(current or b"").decode("ascii")
+    if not module.check_mode:
+        write_atomically(module, path, wanted)
+    return True
+
+
+def apply(module: AnsibleModule) -> dict[str, Any]:
+    """Apply every entry in order; the module result."""
+    changed_paths: list[str] = []
+    befores: dict[str, str] = {}
+    checksums: dict[str, str] = {}
+    for entry in module.params["files"]:
+        path = entry["path"]
+        if entry["state"] == "directory":
+            created = ensure_directory(module, entry)
+        else:
+            checksums[path] = hashlib.sha1(entry["content"].encode("utf-8")).hexdigest()
+            created = ensure_file(module, entry, befores)
+        # In check mode a path that was not created has no attributes to compare.
+        exists = os.path.lexists(path)
+        changed = module.set_fs_attributes_if_different(attributes_of(module, entry), created) if exists else created
+        if changed:
+            changed_paths.append(path)
+    result: dict[str, Any] = {"changed": bool(changed_paths), "changed_paths": changed_paths, "checksums": checksums}
+    if module._diff:
+        result["before_base64"] = befores
+    return result
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.exit_json(**apply(module))
+
+
+if __name__ == "__main__":
+    main()
