@@ -89,11 +89,14 @@ def test_fernet_key_lookup_returns_one_new_key() -> None:
 def test_plugin_documentation_is_well_formed(plugin: Path) -> None:
     if plugin.parent.name == "module_utils":
         return
+    if plugin.parent.name == "action":  # documented by the module of the same name
+        assert (REPO / "plugins" / "modules" / plugin.name).is_file(), f"action {plugin.stem} has no module"
+        return
     source = plugin.read_text()
     for block in ("DOCUMENTATION", "EXAMPLES", "RETURN"):
         match = re.search(block + r' = r"""(.*?)"""', source, re.S)
         assert match, f"{plugin.name} lacks {block}"
         yaml.safe_load(match.group(1))
     doc = yaml.safe_load(re.search(r'DOCUMENTATION = r"""(.*?)"""', source, re.S).group(1))
-    assert doc["name"] == plugin.stem
+    assert doc["module" if plugin.parent.name == "modules" else "name"] == plugin.stem
     assert all(isinstance(line, str) for line in doc["description"]), "a description line parsed as a mapping"
