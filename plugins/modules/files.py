@@ -13,8 +13,10 @@ description:
   - Creates directories and writes files whose content is given inline (rendered on the
     controller, for example with C(lookup('ansible.builtin.template', ...))), and sets owner,
     group and mode on each, all in one module run.
-  - A file is replaced atomically (written beside it, then renamed) and only when its content
-    differs; SELinux contexts follow the same rules as M(ansible.builtin.copy).
+  - A file is replaced atomically and only when its content differs. It is written beside the old
+    one and gets its owner, mode and SELinux context before the rename, so a secret is never
+    readable by others, not even for a moment. Attributes an entry leaves out are kept from the
+    file it replaces (for a new file: the umask and the policy's default context).
   - On a re-run where nothing changed this costs one remote execution for the whole set, where
     M(ansible.builtin.template) or M(ansible.builtin.copy) cost several per file.
   - Contents are never logged on the target or shown in the task output. With C(--diff), the
@@ -100,6 +102,7 @@ checksums:
 import base64
 import hashlib
 import os
+import stat
 import tempfile
 from typing import Any
 
@@ -133,8 +136,32 @@ def read_current(path: str) -> bytes | None:
         return None
 
 
-def write_atomically(module: AnsibleModule, path: str, data: bytes) -> None:
+def prepare_attributes(module: AnsibleModule, entry: dict[str, Any], tmp_path: str) -> None:
+    """Give the new file its final owner, mode and SELinux context before it replaces the old one.
+
+    The file is never readable by others, not even between the rename and a chmod after it. What
+    the entry leaves out comes from the file it replaces (or, for a new file, the umask, the
+    owner of the process and the policy's default context), as with ansible.builtin.copy.
+    """
+    path = entry["path"]
+    current = os.stat(path) if os.path.exists(path) else None
+    if current is not None:
+        os.chmod(tmp_path, stat.S_IMODE(current.st_mode))
+        if os.geteuid() == 0:
+            os.chown(tmp_path, current.st_uid, current.st_gid)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)
+    if module.selinux_enabled():
+        context = module.selinux_context(path) if current is not None else module.selinux_default_context(path)
+        module.set_context_if_different(tmp_path, context, False)
+    module.set_fs_attributes_if_different(attributes_of(module, {**entry, "path": tmp_path}), False)
+
+
+def write_atomically(module: AnsibleModule, entry: dict[str, Any], data: bytes) -> None:
     """Write beside the destination, then rename over it (keeps the old file on any error)."""
+    path = entry["path"]
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         module.fail_json(msg=f"cannot write {path}: the directory {directory} does not exist; create it first "
@@ -143,7 +170,10 @@ def write_atomically(module: AnsibleModule, path: str, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as tmp:
             tmp.write(data)
-        module.atomic_move(tmp_path, path, unsafe_writes=False)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        prepare_attributes(module, entry, tmp_path)
+        os.replace(tmp_path, path)
     finally:
         if os.path.exists(tmp_path):
             os.unlink(tmp_path)
@@ -180,7 +210,7 @@ def ensure_file(module: AnsibleModule, entry: dict[str, Any], befores: dict[str,
         # (it would when the new content is a part of the old one).
         befores[path] = base64.b64encode(current or b"").decode("ascii")
     if not module.check_mode:
-        write_atomically(module, path, wanted)
+        write_atomically(module, entry, wanted)
     return True
 
 
@@ -196,7 +226,7 @@ def apply(module: AnsibleModule) -> dict[str, Any]:
         else:
             checksums[path] = hashlib.sha1(entry["content"].encode("utf-8")).hexdigest()
             created = ensure_file(module, entry, befores)
-        # In check mode a path that was not created has no attributes to compare.
+        # In check mode a path still to be created has no attributes to compare.
         exists = os.path.lexists(path)
         changed = module.set_fs_attributes_if_different(attributes_of(module, entry), created) if exists else created
         if changed:

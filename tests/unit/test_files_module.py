@@ -88,6 +88,54 @@ def test_a_mode_change_alone_is_a_change(tmp_path: Path) -> None:
     assert mode_of(tmp_path / "a") == "0600"
 
 
+def test_a_replaced_file_keeps_the_mode_the_entry_leaves_out(tmp_path: Path) -> None:
+    target = tmp_path / "f"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    result = run_module(tmp_path, [{"path": str(target), "content": "new\n"}])
+    assert result["changed_paths"] == [str(target)]
+    assert (target.read_text(), mode_of(target)) == ("new\n", "0640")
+
+
+def test_a_new_file_without_a_mode_follows_the_umask(tmp_path: Path) -> None:
+    umask = os.umask(0o027)
+    try:
+        run_module(tmp_path, [{"path": str(tmp_path / "f"), "content": "x\n"}])
+    finally:
+        os.umask(umask)
+    assert mode_of(tmp_path / "f") == "0640"
+
+
+SPY = """
+import os, runpy, stat, sys
+module, args_file, log = sys.argv[1:4]
+real_replace = os.replace
+def replace(src, dst):
+    with open(log, "a") as handle:
+        handle.write(f"{stat.S_IMODE(os.stat(src).st_mode):04o}\\n")
+    real_replace(src, dst)
+os.replace = replace
+sys.argv = [module, args_file]
+runpy.run_path(module, run_name="__main__")
+"""
+
+
+def test_a_new_secret_has_its_mode_when_it_appears(tmp_path: Path) -> None:
+    # os.replace is where the file appears at its path: record the mode it has at that moment.
+    log = tmp_path / "modes.log"
+    args_file = tmp_path / "args.json"
+    secret = entry(tmp_path / "s.env", "TOKEN=x\n", mode="0600", secret=True)
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"files": [secret]}}))
+    umask = os.umask(0o022)
+    try:
+        subprocess.run([sys.executable, "-c", SPY, str(MODULE), str(args_file), str(log)], check=True,
+                       capture_output=True)
+    finally:
+        os.umask(umask)
+    assert log.read_text().split() == ["0600"]
+    assert mode_of(tmp_path / "s.env") == "0600"
+
+
 def test_checksums_are_those_of_the_wanted_content(tmp_path: Path) -> None:
     content = "numpy==2.1.0\nkey = ü\n"
     result = run_module(tmp_path, [entry(tmp_path / "c.txt", content)])
