@@ -16,7 +16,7 @@ description:
   - A file is replaced atomically and only when its content differs. It is written beside the old
     one and gets its owner, mode and SELinux context before the rename, so a secret is never
     readable by others, not even for a moment. Attributes an entry leaves out are kept from the
-    file it replaces (for a new file: the umask and the policy's default context).
+    file it replaces; a new file gets the umask and the default SELinux context of the policy.
   - On a re-run where nothing changed this costs one remote execution for the whole set, where
     M(ansible.builtin.template) or M(ansible.builtin.copy) cost several per file.
   - Contents are never logged on the target or shown in the task output. With C(--diff), the
