@@ -737,18 +737,31 @@ def test_main_cli_only_and_limit_failure(put: Put, tmp_path: Path) -> None:
     assert (tmp_path / "d" / "t1" / "current" / "b.py").read_text() == "b"
 
 
-def test_main_loop_stops_gracefully_on_sigterm(put: Put, tmp_path: Path) -> None:
+def test_main_loop_stops_gracefully_on_sigterm(
+    put: Put, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     put("t1", "a.py", "a")
     cfg_file = write_config(tmp_path, {"tenants": {"t1": "t1"}, "interval": 0.05, "jitter": 0.01})
-    timer = threading.Timer(0.5, os.kill, args=(os.getpid(), signal.SIGTERM))
-    timer.start()
-    try:
-        rc = engine.main(["--config", str(cfg_file)])
-    finally:
-        timer.cancel()
+    before = signal.getsignal(signal.SIGTERM)
+    real_cycle = engine.run_cycle
+    cycles: list[int] = []
+
+    def cycle_then_sigterm(*args: Any, **kwargs: Any) -> list[engine.TenantResult]:
+        # The signal is sent from inside the loop, so the engine's handler is installed by then:
+        # a timer from outside raced client creation and, when it lost, killed the test process.
+        assert signal.getsignal(signal.SIGTERM) is not before, "engine handler not installed"
+        results = real_cycle(*args, **kwargs)
+        cycles.append(len(results))
+        if len(cycles) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return results
+
+    monkeypatch.setattr(engine, "run_cycle", cycle_then_sigterm)
+    rc = engine.main(["--config", str(cfg_file)])
     assert rc == 0
+    assert cycles == [1, 1]  # stopped after the signal instead of looping on
     assert (tmp_path / "dest" / "t1" / "current" / "a.py").read_text() == "a"
-    assert signal.getsignal(signal.SIGTERM) is not None  # handlers restored
+    assert signal.getsignal(signal.SIGTERM) is before  # handlers restored
 
 
 @pytest.mark.parametrize(
