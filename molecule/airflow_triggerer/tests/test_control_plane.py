@@ -51,6 +51,25 @@ def test_jobs_check_local(host: Any, job_type: str) -> None:
     assert result.rc == 0, result.stdout + result.stderr
 
 
+def test_jobs_check_of_the_collection_reports_every_job_type(host: Any) -> None:
+    result = host.run("airflow-jobs-check SchedulerJob DagProcessorJob TriggererJob")
+    assert result.rc == 0, result.stdout + result.stderr
+    assert result.stdout.split("\n")[:3] == ["SchedulerJob alive", "DagProcessorJob alive", "TriggererJob alive"]
+
+
+def test_jobs_check_of_the_collection_sees_a_stopped_triggerer(host: Any) -> None:
+    """The health gate's check agrees with `airflow jobs check` when a job is gone, and again once it is back."""
+    host.run_expect([0], "systemctl stop airflow-triggerer")
+    try:
+        ours = host.run("airflow-jobs-check DagProcessorJob TriggererJob")
+        cli = host.run("airflow jobs check --job-type TriggererJob --local")
+        assert (ours.rc, cli.rc) == (1, 1), ours.stdout + ours.stderr + cli.stdout + cli.stderr
+        assert ours.stdout.split("\n")[:2] == ["DagProcessorJob alive", "TriggererJob dead"]
+    finally:
+        host.run_expect([0], "systemctl start airflow-triggerer")
+    wait_for(lambda: host.run("airflow-jobs-check TriggererJob").rc == 0, timeout=120, what="triggerer alive again")
+
+
 def test_migrations_at_head(host: Any) -> None:
     result = host.run("airflow db check-migrations --migration-wait-timeout 1")
     assert result.rc == 0, result.stdout + result.stderr

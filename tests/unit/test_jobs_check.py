@@ -1,0 +1,75 @@
+"""roles/airflow/files/airflow_jobs_check.py: arguments, report and exit status (the Airflow query
+itself runs in the molecule scenarios, against a real database)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "roles" / "airflow" / "files" / "airflow_jobs_check.py"
+
+
+def load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("airflow_jobs_check", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+jobs_check = load()
+
+
+def test_job_types_keep_their_order_once_each() -> None:
+    assert jobs_check.parse_args(["TriggererJob", "DagProcessorJob", "TriggererJob"]) == ["TriggererJob", "DagProcessorJob"]
+
+
+@pytest.mark.parametrize("argv", [[], ["Bogus"], ["TriggererJob", "triggerer"]])
+def test_bad_arguments_are_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        jobs_check.parse_args(argv)
+    assert exc.value.code == 2
+    assert "usage: airflow-jobs-check" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("alive", "lines", "status"),
+    [
+        ({"DagProcessorJob": True, "TriggererJob": True}, ["DagProcessorJob alive", "TriggererJob alive"], 0),
+        ({"DagProcessorJob": True, "TriggererJob": False}, ["DagProcessorJob alive", "TriggererJob dead"], 1),
+        ({"SchedulerJob": False}, ["SchedulerJob dead"], 1),
+        ({}, [], 1),
+    ],
+)
+def test_report_lines_and_status(alive: dict[str, bool], lines: list[str], status: int) -> None:
+    assert jobs_check.report(alive) == (lines, status)
+
+
+def test_main_prints_one_line_per_job_type(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    asked: list[list[str]] = []
+
+    def fake_check(job_types: list[str]) -> dict[str, bool]:
+        asked.append(list(job_types))
+        return {job_type: job_type != "TriggererJob" for job_type in job_types}
+
+    monkeypatch.setattr(jobs_check, "check", fake_check)
+    assert jobs_check.main(["DagProcessorJob", "TriggererJob"]) == 1
+    assert asked == [["DagProcessorJob", "TriggererJob"]]
+    assert capsys.readouterr().out == "DagProcessorJob alive\nTriggererJob dead\n"
+
+
+def test_runs_from_standard_input_as_the_wrapper_runs_it() -> None:
+    """The wrapper feeds the script to `python -` with the job types as arguments."""
+    source = SCRIPT.read_text()
+    usage = subprocess.run([sys.executable, "-", "Bogus"], input=source, capture_output=True, text=True, check=False)
+    assert usage.returncode == 2
+    assert "invalid choice: 'Bogus'" in usage.stderr
+    # Valid arguments get past parsing to the Airflow import (not installed here): an error, status 1.
+    no_airflow = subprocess.run([sys.executable, "-", "TriggererJob"], input=source, capture_output=True, text=True, check=False)
+    assert no_airflow.returncode == 1
+    assert "ModuleNotFoundError: No module named 'airflow'" in no_airflow.stderr
