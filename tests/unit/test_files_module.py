@@ -19,23 +19,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import module_runner
 import pytest
 from ansible_collections.airflow_deploy.cluster.plugins.action.files import build_diffs, decode_before
 
-MODULE = Path(__file__).resolve().parents[2] / "plugins" / "modules" / "files.py"
+MODULE = module_runner.MODULES / "files.py"
 OWNER = pwd.getpwuid(os.getuid()).pw_name
 GROUP = grp.getgrgid(os.getgid()).gr_name
 
 
-def run_module(tmp_path: Path, files: list[dict[str, Any]], *, check: bool = False,
+def run_module(files: list[dict[str, Any]], *, check: bool = False,
                diff: bool = False) -> dict[str, Any]:
     """Run the module on the given entries; its JSON result."""
-    args = {"ANSIBLE_MODULE_ARGS": {"files": files, "_ansible_check_mode": check, "_ansible_diff": diff}}
-    args_file = tmp_path / "args.json"
-    args_file.write_text(json.dumps(args))
-    proc = subprocess.run([sys.executable, str(MODULE), str(args_file)], capture_output=True, text=True,
-                          check=False)
-    return json.loads(proc.stdout)
+    return module_runner.run_module("files", {"files": files, "_ansible_check_mode": check, "_ansible_diff": diff})
 
 
 def entry(path: Path, content: str | None = None, mode: str = "0640", **extra: Any) -> dict[str, Any]:
@@ -57,24 +53,24 @@ def test_creates_directories_then_files_and_is_idempotent(tmp_path: Path) -> Non
     files = [entry(root, mode="0750"), entry(root / "app.cfg", "[core]\nx = 1\n"),
              entry(root / "secret.env", "TOKEN=s3cr3t\n", mode="0600", secret=True)]
 
-    first = run_module(tmp_path, files)
+    first = run_module(files)
     assert first["changed"] is True
     assert first["changed_paths"] == [str(root), str(root / "app.cfg"), str(root / "secret.env")]
     assert (root / "app.cfg").read_text() == "[core]\nx = 1\n"
     assert (mode_of(root), mode_of(root / "app.cfg"), mode_of(root / "secret.env")) == ("0750", "0640", "0600")
 
-    second = run_module(tmp_path, files)
+    second = run_module(files)
     assert second["changed"] is False
     assert second["changed_paths"] == []
 
 
 def test_rewrites_only_the_file_whose_content_differs(tmp_path: Path) -> None:
     files = [entry(tmp_path / "a", "one\n"), entry(tmp_path / "b", "two\n")]
-    run_module(tmp_path, files)
+    run_module(files)
     inode_b = (tmp_path / "b").stat().st_ino
 
     files[0]["content"] = "one, changed\n"
-    result = run_module(tmp_path, files)
+    result = run_module(files)
     assert result["changed_paths"] == [str(tmp_path / "a")]
     assert (tmp_path / "a").read_text() == "one, changed\n"
     assert (tmp_path / "b").stat().st_ino == inode_b  # untouched, not rewritten
@@ -82,9 +78,9 @@ def test_rewrites_only_the_file_whose_content_differs(tmp_path: Path) -> None:
 
 def test_a_mode_change_alone_is_a_change(tmp_path: Path) -> None:
     files = [entry(tmp_path / "a", "x\n", mode="0644")]
-    run_module(tmp_path, files)
+    run_module(files)
     files[0]["mode"] = "0600"
-    assert run_module(tmp_path, files)["changed_paths"] == [str(tmp_path / "a")]
+    assert run_module(files)["changed_paths"] == [str(tmp_path / "a")]
     assert mode_of(tmp_path / "a") == "0600"
 
 
@@ -92,7 +88,7 @@ def test_a_replaced_file_keeps_the_mode_the_entry_leaves_out(tmp_path: Path) -> 
     target = tmp_path / "f"
     target.write_text("old\n")
     target.chmod(0o640)
-    result = run_module(tmp_path, [{"path": str(target), "content": "new\n"}])
+    result = run_module([{"path": str(target), "content": "new\n"}])
     assert result["changed_paths"] == [str(target)]
     assert (target.read_text(), mode_of(target)) == ("new\n", "0640")
 
@@ -100,7 +96,7 @@ def test_a_replaced_file_keeps_the_mode_the_entry_leaves_out(tmp_path: Path) -> 
 def test_a_new_file_without_a_mode_follows_the_umask(tmp_path: Path) -> None:
     umask = os.umask(0o027)
     try:
-        run_module(tmp_path, [{"path": str(tmp_path / "f"), "content": "x\n"}])
+        run_module([{"path": str(tmp_path / "f"), "content": "x\n"}])
     finally:
         os.umask(umask)
     assert mode_of(tmp_path / "f") == "0640"
@@ -138,13 +134,13 @@ def test_a_new_secret_has_its_mode_when_it_appears(tmp_path: Path) -> None:
 
 def test_checksums_are_those_of_the_wanted_content(tmp_path: Path) -> None:
     content = "numpy==2.1.0\nkey = ü\n"
-    result = run_module(tmp_path, [entry(tmp_path / "c.txt", content)])
+    result = run_module([entry(tmp_path / "c.txt", content)])
     assert result["checksums"] == {str(tmp_path / "c.txt"): hashlib.sha1(content.encode()).hexdigest()}
 
 
 def test_check_mode_reports_without_writing(tmp_path: Path) -> None:
     root = tmp_path / "new"
-    result = run_module(tmp_path, [entry(root, mode="0755"), entry(root / "f", "x\n")], check=True)
+    result = run_module([entry(root, mode="0755"), entry(root / "f", "x\n")], check=True)
     assert result["changed"] is True
     assert result["changed_paths"] == [str(root), str(root / "f")]
     assert not root.exists()
@@ -152,17 +148,17 @@ def test_check_mode_reports_without_writing(tmp_path: Path) -> None:
 
 def test_check_mode_sees_a_pending_mode_change(tmp_path: Path) -> None:
     target = tmp_path / "f"
-    run_module(tmp_path, [entry(target, "x\n", mode="0644")])
-    result = run_module(tmp_path, [entry(target, "x\n", mode="0600")], check=True)
+    run_module([entry(target, "x\n", mode="0644")])
+    result = run_module([entry(target, "x\n", mode="0600")], check=True)
     assert result["changed_paths"] == [str(target)]
     assert mode_of(target) == "0644"
 
 
 def test_diff_returns_the_old_content_of_changed_non_secret_files_only(tmp_path: Path) -> None:
     files = [entry(tmp_path / "plain", "old\n"), entry(tmp_path / "secret", "old-token\n", secret=True)]
-    run_module(tmp_path, files)
+    run_module(files)
     files[0]["content"], files[1]["content"] = "new\n", "new-token\n"
-    result = run_module(tmp_path, files, diff=True)
+    result = run_module(files, diff=True)
     assert list(result["before_base64"]) == [str(tmp_path / "plain")]
     assert decode_before(result["before_base64"][str(tmp_path / "plain")]) == "old\n"
     assert "old-token" not in json.dumps(result)
@@ -174,7 +170,7 @@ def test_diff_shows_an_old_content_that_contains_the_new_one(tmp_path: Path) -> 
     new = "[core]\nexecutor = LocalExecutor\n"
     target = tmp_path / "airflow.cfg"
     target.write_text(new + "# drift\n")
-    result = run_module(tmp_path, [entry(target, new)], diff=True)
+    result = run_module([entry(target, new)], diff=True)
     diffs = build_diffs([entry(target, new)], result["before_base64"])
     assert diffs[0]["before"] == new + "# drift\n"
     assert diffs[0]["after"] == new
@@ -186,39 +182,39 @@ def test_decode_before_survives_a_masked_value() -> None:
 
 
 def test_contents_are_masked_in_the_invocation(tmp_path: Path) -> None:
-    result = run_module(tmp_path, [entry(tmp_path / "s", "PASSWORD=hunter2-long-value\n", secret=True)])
+    result = run_module([entry(tmp_path / "s", "PASSWORD=hunter2-long-value\n", secret=True)])
     assert "hunter2-long-value" not in json.dumps(result)
 
 
 def test_a_file_in_a_missing_directory_fails_with_the_fix(tmp_path: Path) -> None:
-    result = run_module(tmp_path, [entry(tmp_path / "missing" / "f", "x\n")])
+    result = run_module([entry(tmp_path / "missing" / "f", "x\n")])
     assert result["failed"] is True
     assert "state=directory entry before this one" in result["msg"]
 
 
 def test_a_directory_where_a_file_is_wanted_fails(tmp_path: Path) -> None:
     (tmp_path / "d").mkdir()
-    result = run_module(tmp_path, [entry(tmp_path / "d", "x\n")])
+    result = run_module([entry(tmp_path / "d", "x\n")])
     assert result["failed"] is True
     assert "is a directory, not a file" in result["msg"]
 
 
 def test_a_file_where_a_directory_is_wanted_fails(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
-    result = run_module(tmp_path, [entry(tmp_path / "f")])
+    result = run_module([entry(tmp_path / "f")])
     assert result["failed"] is True
     assert "is not a directory" in result["msg"]
 
 
 def test_a_file_entry_needs_content(tmp_path: Path) -> None:
-    result = run_module(tmp_path, [{"path": str(tmp_path / "f")}])
+    result = run_module([{"path": str(tmp_path / "f")}])
     assert result["failed"] is True
     assert "content" in result["msg"]
 
 
 def test_no_temporary_file_is_left_beside_the_destination(tmp_path: Path) -> None:
-    run_module(tmp_path, [entry(tmp_path / "f", "x\n")])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["args.json", "f"]
+    run_module([entry(tmp_path / "f", "x\n")])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
 
 
 def test_build_diffs_pairs_old_and_new_content_and_skips_secrets() -> None:

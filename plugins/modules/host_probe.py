@@ -1,0 +1,233 @@
+#!/usr/bin/python
+# Copyright: airflow-deploy maintainers
+# Apache License 2.0 (see LICENSE)
+"""Read what a preflight needs to know about a host, in one module run."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: host_probe
+short_description: Read the state a preflight checks on a host, in one read-only module run
+version_added: 0.1.0
+description:
+  - Answers, in one module run, the questions the preflight of a role asks a host before it
+    changes anything. Each option asks one question; options left out are not asked.
+  - Changes nothing. On a re-run this costs one remote execution where M(ansible.builtin.stat),
+    M(ansible.builtin.command), M(ansible.builtin.service_facts), M(ansible.builtin.slurp) and
+    M(ansible.builtin.wait_for) would cost one each.
+  - The module never fails on what it finds (a missing file, an unknown unit, a closed port); the
+    role's asserts judge the answers and name the variable to fix.
+options:
+  python:
+    description: A Python interpreter; whether it exists and its C(major.minor) version.
+    type: path
+  units:
+    description: systemd units whose load, active and unit-file states are read.
+    type: list
+    elements: str
+    default: []
+  running_pattern:
+    description: A glob of systemd service names; the names of the running services it matches are returned.
+    type: str
+  env_file:
+    description: An environment file (C(NAME=value) lines) whose values are compared between hosts.
+    type: path
+  env_names:
+    description:
+      - Names in O(env_file); the SHA-256 of each C(NAME=value) line is returned, never the value.
+      - The hash of an empty string stands for a name the file does not have.
+    type: list
+    elements: str
+    default: []
+  tcp:
+    description: A TCP server to reach; the module retries for up to O(tcp.timeout) seconds.
+    type: dict
+    suboptions:
+      host:
+        description: Host name or address.
+        type: str
+        required: true
+      port:
+        description: TCP port.
+        type: int
+        required: true
+      timeout:
+        description: Seconds to keep trying.
+        type: int
+        default: 10
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+author: airflow-deploy maintainers
+"""
+
+EXAMPLES = r"""
+- name: Probe the host
+  airflow_deploy.cluster.host_probe:
+    python: /opt/airflow/venv/bin/python
+    units: [chrony.service, firewalld.service]
+    running_pattern: airflow-*.service
+    env_file: /etc/airflow/airflow.env
+    env_names: [AIRFLOW__CORE__FERNET_KEY]
+    tcp: {host: db.example.com, port: 5432, timeout: 10}
+  register: probe
+  no_log: true  # the hashes of secrets stay out of the output
+"""
+
+RETURN = r"""
+python:
+  description: The interpreter of O(python).
+  returned: when O(python) is set
+  type: dict
+  sample: {path: /opt/airflow/venv/bin/python, exists: true, version: "3.11"}
+units:
+  description: Per unit of O(units), its C(LoadState) (V(not-found) for an unknown unit), C(ActiveState) and C(UnitFileState).
+  returned: always
+  type: dict
+  sample: {chrony.service: {load_state: loaded, active_state: active, unit_file_state: enabled}}
+running:
+  description: The running services that match O(running_pattern), sorted.
+  returned: when O(running_pattern) is set
+  type: list
+  elements: str
+  sample: [airflow-api-server.service, airflow-scheduler.service]
+env_hashes:
+  description: SHA-256 of each O(env_names) line of O(env_file); null when the file does not exist.
+  returned: when O(env_file) is set
+  type: dict
+  sample: {AIRFLOW__CORE__FERNET_KEY: 5e8f...}
+tcp:
+  description: Whether the server of O(tcp) accepted a connection, and the last error when it did not.
+  returned: when O(tcp) is set
+  type: dict
+  sample: {reachable: false, error: "[Errno 111] Connection refused"}
+"""
+
+import hashlib
+import os
+import re
+import socket
+import subprocess
+import time
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    "python": {"type": "path"},
+    "units": {"type": "list", "elements": "str", "default": []},
+    "running_pattern": {"type": "str"},
+    "env_file": {"type": "path"},
+    "env_names": {"type": "list", "elements": "str", "default": []},
+    "tcp": {
+        "type": "dict",
+        "options": {
+            "host": {"type": "str", "required": True},
+            "port": {"type": "int", "required": True},
+            "timeout": {"type": "int", "default": 10},
+        },
+    },
+}
+UNIT_PROPERTIES = {"LoadState": "load_state", "ActiveState": "active_state", "UnitFileState": "unit_file_state"}
+VERSION_CODE = 'import sys; print("%d.%d" % sys.version_info[:2])'
+
+
+def probe_python(path: str) -> dict[str, Any]:
+    """Whether the interpreter exists, and its major.minor version (None when it cannot run)."""
+    if not os.access(path, os.X_OK):
+        return {"path": path, "exists": os.path.exists(path), "version": None}
+    proc = subprocess.run([path, "-c", VERSION_CODE], capture_output=True, text=True, check=False)
+    return {"path": path, "exists": True, "version": proc.stdout.strip() if proc.returncode == 0 else None}
+
+
+def parse_systemctl_show(output: str, units: list[str]) -> dict[str, dict[str, str]]:
+    """The states of each unit from `systemctl show --property=...` of those units, in order.
+
+    systemctl prints one block of KEY=value lines per unit asked, blocks separated by an empty
+    line, in the order of the arguments.
+    """
+    blocks = [block for block in re.split(r"\n\s*\n", output.strip()) if block.strip()] if output.strip() else []
+    states: dict[str, dict[str, str]] = {}
+    for unit, block in zip(units, blocks):
+        values = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        states[unit] = {name: values.get(key, "") for key, name in UNIT_PROPERTIES.items()}
+    for unit in units[len(blocks):]:
+        states[unit] = {name: "" for name in UNIT_PROPERTIES.values()}
+    return states
+
+
+def probe_units(module: AnsibleModule, units: list[str]) -> dict[str, dict[str, str]]:
+    """LoadState, ActiveState and UnitFileState of every unit, in one systemctl call."""
+    if not units:
+        return {}
+    systemctl = module.get_bin_path("systemctl", required=True)
+    argv = [systemctl, "show", "--property=" + ",".join(UNIT_PROPERTIES), "--"] + units
+    rc, out, err = module.run_command(argv)
+    if rc != 0:
+        module.fail_json(msg=f"systemctl show failed (rc {rc}): {err.strip()}")
+    return parse_systemctl_show(out, units)
+
+
+def probe_running(module: AnsibleModule, pattern: str) -> list[str]:
+    """The running services whose names match the glob."""
+    systemctl = module.get_bin_path("systemctl", required=True)
+    argv = [systemctl, "list-units", "--type=service", "--state=running", "--plain", "--no-legend", "--", pattern]
+    rc, out, err = module.run_command(argv)
+    if rc != 0:
+        module.fail_json(msg=f"systemctl list-units failed (rc {rc}): {err.strip()}")
+    return sorted(line.split()[0] for line in out.splitlines() if line.strip())
+
+
+def env_hashes(path: str, names: list[str]) -> dict[str, str] | None:
+    """SHA-256 of each NAME=value line of the file (of '' for a missing name); None without the file."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except FileNotFoundError:
+        return None
+    hashes: dict[str, str] = {}
+    for name in names:
+        line = next((text for text in lines if text.startswith(name + "=")), "")
+        hashes[name] = hashlib.sha256(line.encode("utf-8")).hexdigest()
+    return hashes
+
+
+def reach_tcp(host: str, port: int, timeout: int) -> dict[str, Any]:
+    """Try to connect once a second until the server accepts or the time is up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            with socket.create_connection((host, port), timeout=max(1.0, min(remaining, 5.0))):
+                return {"reachable": True, "error": None}
+        except OSError as error:
+            if time.monotonic() + 1 >= deadline:
+                return {"reachable": False, "error": str(error)}
+        time.sleep(1)
+
+
+def probe(module: AnsibleModule) -> dict[str, Any]:
+    """Every answer asked for; the module result."""
+    params = module.params
+    result: dict[str, Any] = {"changed": False, "units": probe_units(module, params["units"])}
+    if params["running_pattern"]:
+        result["running"] = probe_running(module, params["running_pattern"])
+    if params["python"]:
+        result["python"] = probe_python(params["python"])
+    if params["env_file"]:
+        result["env_hashes"] = env_hashes(params["env_file"], params["env_names"])
+    if params["tcp"]:
+        tcp = params["tcp"]
+        result["tcp"] = reach_tcp(tcp["host"], tcp["port"], tcp["timeout"])
+    return result
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.exit_json(**probe(module))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Unit tests of the airflow_deploy.cluster.host_probe module (run as a play runs it)."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ansible_collections.airflow_deploy.cluster.plugins.modules.host_probe import parse_systemctl_show
+from module_runner import run_module
+
+# systemctl show --property=LoadState,ActiveState,UnitFileState of three units, as systemd prints it.
+SHOW = """LoadState=loaded
+ActiveState=active
+UnitFileState=enabled
+
+LoadState=not-found
+ActiveState=inactive
+UnitFileState=
+
+LoadState=masked
+ActiveState=inactive
+UnitFileState=masked
+"""
+
+
+@pytest.fixture
+def fake_systemctl(tmp_path: Path) -> dict[str, str]:
+    """A systemctl on PATH that answers `show` with SHOW and `list-units` with two running units."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "show.txt").write_text(SHOW)
+    script = bin_dir / "systemctl"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> {tmp_path}/calls\n'
+        f'case "$1" in show) cat {bin_dir}/show.txt ;;\n'
+        "  list-units) printf 'airflow-scheduler.service loaded active running Apache Airflow scheduler\\n"
+        "airflow-api-server.service loaded active running Apache Airflow api-server\\n' ;;\n"
+        "esac\n"
+    )
+    script.chmod(0o755)
+    return {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+
+
+@pytest.fixture
+def listener() -> Iterator[int]:
+    """A TCP port on the loopback that accepts connections."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield server.getsockname()[1]
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_parse_systemctl_show_maps_blocks_to_units_in_order() -> None:
+    states = parse_systemctl_show(SHOW, ["chrony.service", "ntpd.service", "firewalld.service"])
+    assert states == {
+        "chrony.service": {"load_state": "loaded", "active_state": "active", "unit_file_state": "enabled"},
+        "ntpd.service": {"load_state": "not-found", "active_state": "inactive", "unit_file_state": ""},
+        "firewalld.service": {"load_state": "masked", "active_state": "inactive", "unit_file_state": "masked"},
+    }
+
+
+def test_parse_systemctl_show_leaves_units_without_an_answer_empty() -> None:
+    states = parse_systemctl_show("", ["chrony.service"])
+    assert states == {"chrony.service": {"load_state": "", "active_state": "", "unit_file_state": ""}}
+
+
+def test_units_and_running_services_come_from_one_systemctl_call_each(tmp_path: Path,
+                                                                      fake_systemctl: dict[str, str]) -> None:
+    result = run_module("host_probe", {"units": ["chrony.service", "ntpd.service", "firewalld.service"],
+                                       "running_pattern": "airflow-*.service"}, env=fake_systemctl)
+    assert result["changed"] is False
+    assert result["units"]["chrony.service"]["load_state"] == "loaded"
+    assert result["units"]["ntpd.service"]["load_state"] == "not-found"
+    assert result["running"] == ["airflow-api-server.service", "airflow-scheduler.service"]
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls == ["show --property=LoadState,ActiveState,UnitFileState -- chrony.service ntpd.service firewalld.service",
+                     "list-units --type=service --state=running --plain --no-legend -- airflow-*.service"]
+
+
+def test_python_version_of_an_interpreter_and_a_missing_one(tmp_path: Path) -> None:
+    present = run_module("host_probe", {"python": sys.executable})
+    assert present["python"] == {"path": sys.executable, "exists": True, "version": "%d.%d" % sys.version_info[:2]}
+    missing = run_module("host_probe", {"python": str(tmp_path / "nope" / "python")})
+    assert missing["python"]["exists"] is False and missing["python"]["version"] is None
+    not_python = tmp_path / "false"
+    not_python.write_text("#!/bin/sh\nexit 3\n")
+    not_python.chmod(0o755)
+    broken = run_module("host_probe", {"python": str(not_python)})
+    assert broken["python"] == {"path": str(not_python), "exists": True, "version": None}
+
+
+def test_env_hashes_hash_whole_lines_and_never_return_values(tmp_path: Path) -> None:
+    env_file = tmp_path / "airflow.env"
+    env_file.write_text("AIRFLOW__CORE__FERNET_KEY=secret-one\nAIRFLOW__API__SECRET_KEY=secret-two\n")
+    result = run_module("host_probe", {"env_file": str(env_file),
+                                       "env_names": ["AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET"]})
+    assert result["env_hashes"] == {
+        "AIRFLOW__CORE__FERNET_KEY": hashlib.sha256(b"AIRFLOW__CORE__FERNET_KEY=secret-one").hexdigest(),
+        "AIRFLOW__API_AUTH__JWT_SECRET": hashlib.sha256(b"").hexdigest(),
+    }
+    assert "secret-one" not in str(result)
+
+
+def test_env_hashes_are_null_without_the_file(tmp_path: Path) -> None:
+    result = run_module("host_probe", {"env_file": str(tmp_path / "absent.env"), "env_names": ["A"]})
+    assert result["env_hashes"] is None
+
+
+def test_tcp_reports_an_open_and_a_closed_port(listener: int) -> None:
+    open_result = run_module("host_probe", {"tcp": {"host": "127.0.0.1", "port": listener, "timeout": 2}})
+    assert open_result["tcp"] == {"reachable": True, "error": None}
+    closed = run_module("host_probe", {"tcp": {"host": "127.0.0.1", "port": closed_port(), "timeout": 1}})
+    assert closed["tcp"]["reachable"] is False
+    assert "refused" in closed["tcp"]["error"].lower()
+
+
+def test_options_left_out_are_not_asked() -> None:
+    result = run_module("host_probe", {})
+    assert result == {"changed": False, "units": {}, "invocation": result["invocation"]}
