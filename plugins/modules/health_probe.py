@@ -1,0 +1,281 @@
+#!/usr/bin/python
+# Copyright: airflow-deploy maintainers
+# Apache License 2.0 (see LICENSE)
+"""Probe the health of a host's services (HTTP endpoints and a check command) in one module run."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: health_probe
+short_description: Probe HTTP health endpoints and a check command in one module run, optionally until healthy
+version_added: 0.1.0
+description:
+  - Sends a GET to each O(http) endpoint and runs O(command), all in one module run; the command
+    runs while the endpoints are asked. A health report uses one probe (O(wait=0)); a health gate
+    sets O(wait) and the module asks again what is not healthy yet until everything is or the
+    time is up.
+  - Read-only. The module does not fail because a check is unhealthy; it returns V(healthy) and
+    the names in RV(unhealthy), for the play to judge (for example C(failed_when)).
+options:
+  http:
+    description: The endpoints to ask.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Name of the check in the result.
+        type: str
+        required: true
+      url:
+        description: URL to GET.
+        type: str
+        required: true
+      status:
+        description: The HTTP status of a healthy answer.
+        type: int
+        default: 200
+      json_path:
+        description: Dotted path of a value in the JSON body that must equal O(http[].json_value).
+        type: str
+      json_value:
+        description: The value at O(http[].json_path) of a healthy answer.
+        type: str
+  command:
+    description: A check command (argv, no shell), healthy when it exits 0.
+    type: list
+    elements: str
+    default: []
+  command_name:
+    description: Name of the command's check in the result.
+    type: str
+    default: command
+  validate_certs:
+    description: Verify the TLS certificates of HTTPS endpoints.
+    type: bool
+    default: true
+  timeout:
+    description: Seconds each HTTP request may take.
+    type: int
+    default: 5
+  wait:
+    description: Seconds to keep asking until every check is healthy; V(0) asks once.
+    type: int
+    default: 0
+  interval:
+    description: Seconds between two asks of an unhealthy endpoint.
+    type: int
+    default: 2
+  command_interval:
+    description: Seconds between two runs of an unhealthy check command.
+    type: int
+    default: 5
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+author: airflow-deploy maintainers
+"""
+
+EXAMPLES = r"""
+- name: Wait until the api-server answers and reaches its database
+  airflow_deploy.cluster.health_probe:
+    http:
+      - {name: api-server, url: "http://localhost:8080/api/v2/version"}
+      - {name: metadatabase, url: "http://localhost:8080/api/v2/monitor/health",
+         json_path: metadatabase.status, json_value: healthy}
+    command: [/usr/local/bin/airflow-jobs-check, TriggererJob]
+    wait: 120
+  register: health
+  failed_when: not health.healthy
+"""
+
+RETURN = r"""
+healthy:
+  description: Whether every check is healthy.
+  returned: always
+  type: bool
+unhealthy:
+  description: The names of the unhealthy checks, in the order given (the command last).
+  returned: always
+  type: list
+  elements: str
+  sample: [api-server]
+http:
+  description: Per endpoint, the last answer, with C(status) (-1 when none came), C(json) (the parsed body or null), C(healthy) and C(error).
+  returned: always
+  type: dict
+  sample: {api-server: {status: 200, json: {version: 3.3.2}, healthy: true, error: null}}
+command:
+  description: The last run of O(command), with C(rc), C(stdout_lines), C(stderr) and C(healthy).
+  returned: when O(command) is set
+  type: dict
+  sample: {rc: 0, stdout_lines: [TriggererJob alive], stderr: "", healthy: true}
+"""
+
+import json
+import subprocess
+import time
+from typing import Any
+from urllib.error import HTTPError
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import open_url
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    "http": {
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+        "options": {
+            "name": {"type": "str", "required": True},
+            "url": {"type": "str", "required": True},
+            "status": {"type": "int", "default": 200},
+            "json_path": {"type": "str"},
+            "json_value": {"type": "str"},
+        },
+    },
+    "command": {"type": "list", "elements": "str", "default": []},
+    "command_name": {"type": "str", "default": "command"},
+    "validate_certs": {"type": "bool", "default": True},
+    "timeout": {"type": "int", "default": 5},
+    "wait": {"type": "int", "default": 0},
+    "interval": {"type": "int", "default": 2},
+    "command_interval": {"type": "int", "default": 5},
+}
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON body, or None when it is not JSON."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def value_at(document: Any, path: str) -> Any:
+    """The value at a dotted path of a JSON document, or None."""
+    for key in path.split("."):
+        if not isinstance(document, dict) or key not in document:
+            return None
+        document = document[key]
+    return document
+
+
+def judge(check: dict[str, Any], status: int, document: Any) -> bool:
+    """Whether an answer is healthy: the wanted status and, when asked, the wanted JSON value."""
+    if status != check["status"]:
+        return False
+    return not check.get("json_path") or str(value_at(document, check["json_path"])) == check["json_value"]
+
+
+def get(url: str, timeout: int, validate_certs: bool) -> tuple[int, bytes, str | None]:
+    """Status, body and error of a GET; status -1 when no answer came."""
+    try:
+        with open_url(url, timeout=timeout, validate_certs=validate_certs) as response:
+            return response.status, response.read(), None
+    except HTTPError as error:
+        return error.code, error.read(), str(error)
+    except Exception as error:  # noqa: BLE001 - any failure to get an answer means unhealthy
+        return -1, b"", str(error)
+
+
+def probe_http(check: dict[str, Any], timeout: int, validate_certs: bool) -> dict[str, Any]:
+    """One ask of one endpoint."""
+    status, body, error = get(check["url"], timeout, validate_certs)
+    document = parse_json(body)
+    return {"status": status, "json": document, "healthy": judge(check, status, document), "error": error}
+
+
+def start_command(argv: list[str]) -> subprocess.Popen[str] | dict[str, Any]:
+    """Start the check command (it runs while the endpoints are asked), or the result of a failed start."""
+    try:
+        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except OSError as error:
+        return {"rc": -1, "stdout_lines": [], "stderr": str(error), "healthy": False}
+
+
+def finish_command(proc: subprocess.Popen[str] | dict[str, Any]) -> dict[str, Any]:
+    """Wait for the check command; its result."""
+    if isinstance(proc, dict):
+        return proc
+    stdout, stderr = proc.communicate()
+    return {"rc": proc.returncode, "stdout_lines": stdout.splitlines(), "stderr": stderr,
+            "healthy": proc.returncode == 0}
+
+
+class Probe:
+    """The checks of one module run and their last results."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params = params
+        self.http: dict[str, dict[str, Any]] = {}
+        self.command: dict[str, Any] | None = None
+        self.next_http = 0.0
+        self.next_command = 0.0
+
+    def pending_http(self) -> list[dict[str, Any]]:
+        return [check for check in self.params["http"]
+                if check["name"] not in self.http or not self.http[check["name"]]["healthy"]]
+
+    def command_pending(self) -> bool:
+        return bool(self.params["command"]) and (self.command is None or not self.command["healthy"])
+
+    def ask(self, now: float) -> None:
+        """One round: every unhealthy check that is due."""
+        proc = start_command(self.params["command"]) if self.command_pending() and now >= self.next_command else None
+        if now >= self.next_http:
+            for check in self.pending_http():
+                self.http[check["name"]] = probe_http(check, self.params["timeout"], self.params["validate_certs"])
+            self.next_http = time.monotonic() + self.params["interval"]
+        if proc is not None:
+            self.command = finish_command(proc)
+            self.next_command = time.monotonic() + self.params["command_interval"]
+
+    def unhealthy(self) -> list[str]:
+        names = [check["name"] for check in self.pending_http()]
+        return names + ([self.params["command_name"]] if self.command_pending() else [])
+
+    def next_due(self) -> float:
+        """When the next round has something to ask."""
+        dues = [self.next_http] if self.pending_http() else []
+        return min(dues + ([self.next_command] if self.command_pending() else []))
+
+
+def describe(probe: Probe) -> str:
+    """A message naming each unhealthy check and why."""
+    parts = []
+    for name in probe.unhealthy():
+        if name in probe.http:
+            answer = probe.http[name]
+            parts.append(f"{name} (HTTP {answer['status']}{': ' + answer['error'] if answer['error'] else ''})")
+        elif probe.command is not None:
+            output = " ".join(probe.command["stdout_lines"] + probe.command["stderr"].splitlines()[-3:])
+            parts.append(f"{name} (rc {probe.command['rc']}: {output})")
+    return "unhealthy: " + ", ".join(parts) if parts else "healthy"
+
+
+def run(params: dict[str, Any]) -> dict[str, Any]:
+    """Ask until every check is healthy or the wait is over; the module result."""
+    probe = Probe(params)
+    deadline = time.monotonic() + params["wait"]
+    probe.ask(time.monotonic())
+    while probe.unhealthy() and time.monotonic() < deadline:
+        time.sleep(max(0.0, min(probe.next_due(), deadline) - time.monotonic()))
+        probe.ask(time.monotonic())
+    unhealthy = probe.unhealthy()
+    result: dict[str, Any] = {"changed": False, "healthy": not unhealthy, "unhealthy": unhealthy,
+                              "http": probe.http, "msg": describe(probe)}
+    if probe.command is not None:
+        result["command"] = probe.command
+    return result
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.exit_json(**run(module.params))
+
+
+if __name__ == "__main__":
+    main()

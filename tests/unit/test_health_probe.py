@@ -1,0 +1,136 @@
+"""Unit tests of the airflow_deploy.cluster.health_probe module (run as a play runs it).
+
+The endpoints are served by an HTTP server of the test process on the loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ansible_collections.airflow_deploy.cluster.plugins.modules.health_probe import judge, value_at
+from module_runner import run_module
+
+HEALTH = {"metadatabase": {"status": "healthy"}, "scheduler": {"status": "unhealthy"}}
+
+
+class Handler(BaseHTTPRequestHandler):
+    """/version 200, /health 200 with HEALTH, /down 503, /late 503 until its third request."""
+
+    hits: dict[str, int] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        self.hits[self.path] = self.hits.get(self.path, 0) + 1
+        if self.path == "/version":
+            self.answer(200, {"version": "3.3.2"})
+        elif self.path == "/health":
+            self.answer(200, HEALTH)
+        elif self.path == "/late":
+            self.answer(200 if self.hits[self.path] >= 3 else 503, {})
+        else:
+            self.answer(503, {"detail": "down"})
+
+    def answer(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    """The base URL of a server with the endpoints of Handler."""
+    Handler.hits = {}
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def python_command(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def test_value_at_and_judge() -> None:
+    assert value_at(HEALTH, "metadatabase.status") == "healthy"
+    assert value_at(HEALTH, "nope.status") is None
+    assert value_at(["a"], "x") is None
+    check = {"status": 200, "json_path": "metadatabase.status", "json_value": "healthy"}
+    assert judge(check, 200, HEALTH) is True
+    assert judge(check, 503, HEALTH) is False
+    assert judge({**check, "json_path": "scheduler.status"}, 200, HEALTH) is False
+    assert judge({"status": 200}, 200, None) is True
+
+
+def test_one_probe_reports_every_check(server: str) -> None:
+    result = run_module("health_probe", {
+        "http": [{"name": "api-server", "url": f"{server}/version"},
+                 {"name": "metadatabase", "url": f"{server}/health", "json_path": "metadatabase.status",
+                  "json_value": "healthy"},
+                 {"name": "scheduler", "url": f"{server}/down"}],
+        "command": python_command("print('TriggererJob alive'); print('DagProcessorJob dead'); raise SystemExit(1)"),
+        "command_name": "jobs",
+    })
+    assert result["changed"] is False
+    assert result["healthy"] is False
+    assert result["unhealthy"] == ["scheduler", "jobs"]
+    assert result["http"]["api-server"]["status"] == 200
+    assert result["http"]["api-server"]["json"] == {"version": "3.3.2"}
+    assert result["http"]["metadatabase"]["healthy"] is True
+    assert result["http"]["scheduler"]["status"] == 503
+    assert result["command"]["rc"] == 1
+    assert result["command"]["stdout_lines"] == ["TriggererJob alive", "DagProcessorJob dead"]
+    assert "scheduler (HTTP 503" in result["msg"] and "jobs (rc 1: TriggererJob alive DagProcessorJob dead)" in result["msg"]
+
+
+def test_no_answer_is_status_minus_one() -> None:
+    result = run_module("health_probe", {"http": [{"name": "gone", "url": "http://127.0.0.1:9/"}], "timeout": 1})
+    assert result["http"]["gone"]["status"] == -1
+    assert result["http"]["gone"]["error"]
+    assert result["unhealthy"] == ["gone"]
+
+
+def test_a_command_that_cannot_start_is_unhealthy(tmp_path: Path) -> None:
+    result = run_module("health_probe", {"command": [str(tmp_path / "missing")]})
+    assert result["command"]["healthy"] is False
+    assert result["command"]["rc"] == -1
+    assert result["unhealthy"] == ["command"]
+
+
+def test_wait_asks_again_only_what_is_unhealthy(server: str, tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    # Fails on its first run, passes from the second: counts its runs in a file.
+    command = python_command(
+        f"import pathlib, sys; p = pathlib.Path({str(runs)!r}); p.write_text(p.read_text() + 'x' if p.exists() else 'x');"
+        " sys.exit(0 if len(p.read_text()) >= 2 else 1)")
+    result = run_module("health_probe", {
+        "http": [{"name": "api-server", "url": f"{server}/version"}, {"name": "late", "url": f"{server}/late"}],
+        "command": command, "wait": 30, "interval": 1, "command_interval": 1,
+    })
+    assert result["healthy"] is True, result["msg"]
+    assert result["unhealthy"] == []
+    assert Handler.hits["/version"] == 1  # healthy at once, not asked again
+    assert Handler.hits["/late"] == 3
+    assert runs.read_text() == "xx"
+
+
+def test_wait_gives_up_and_names_what_stayed_unhealthy(server: str) -> None:
+    result = run_module("health_probe", {"http": [{"name": "scheduler", "url": f"{server}/down"}],
+                                         "wait": 2, "interval": 1})
+    assert result["healthy"] is False
+    assert result["unhealthy"] == ["scheduler"]
+    assert Handler.hits["/down"] >= 2
+    assert result["msg"].startswith("unhealthy: scheduler (HTTP 503")
