@@ -99,14 +99,12 @@ checksums:
   sample: {/etc/myapp/myapp.cfg: 3c3b0c6e2e8f7e0e9c2c4b1b8f4f2f2c1a0d9e8f}
 """
 
-import base64
 import hashlib
 import os
-import stat
-import tempfile
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.airflow_deploy.cluster.plugins.module_utils.atomic_file import attributes_of, ensure_file
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "files": {
@@ -127,63 +125,6 @@ ARGUMENT_SPEC: dict[str, Any] = {
 }
 
 
-def read_current(path: str) -> bytes | None:
-    """The file's bytes, or None when it does not exist."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-
-
-def prepare_attributes(module: AnsibleModule, entry: dict[str, Any], tmp_path: str) -> None:
-    """Give the new file its final owner, mode and SELinux context before it replaces the old one.
-
-    The file is never readable by others, not even between the rename and a chmod after it. What
-    the entry leaves out comes from the file it replaces (or, for a new file, the umask, the
-    owner of the process and the policy's default context), as with ansible.builtin.copy.
-    """
-    path = entry["path"]
-    current = os.stat(path) if os.path.exists(path) else None
-    if current is not None:
-        os.chmod(tmp_path, stat.S_IMODE(current.st_mode))
-        if os.geteuid() == 0:
-            os.chown(tmp_path, current.st_uid, current.st_gid)
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_path, 0o666 & ~umask)
-    if module.selinux_enabled():
-        context = module.selinux_context(path) if current is not None else module.selinux_default_context(path)
-        module.set_context_if_different(tmp_path, context, False)
-    module.set_fs_attributes_if_different(attributes_of(module, {**entry, "path": tmp_path}), False)
-
-
-def write_atomically(module: AnsibleModule, entry: dict[str, Any], data: bytes) -> None:
-    """Write beside the destination, then rename over it (keeps the old file on any error)."""
-    path = entry["path"]
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        module.fail_json(msg=f"cannot write {path}: the directory {directory} does not exist; create it first "
-                             f"(a state=directory entry before this one)")
-    handle, tmp_path = tempfile.mkstemp(dir=directory, prefix=".airflow-deploy-")
-    try:
-        with os.fdopen(handle, "wb") as tmp:
-            tmp.write(data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        prepare_attributes(module, entry, tmp_path)
-        os.replace(tmp_path, path)
-    finally:
-        if os.path.exists(tmp_path):
-            os.unlink(tmp_path)
-
-
-def attributes_of(module: AnsibleModule, entry: dict[str, Any]) -> dict[str, Any]:
-    """The file arguments of AnsibleModule.set_fs_attributes_if_different (SELinux: the policy's)."""
-    return module.load_file_common_arguments({key: entry[key] for key in ("path", "owner", "group", "mode")})
-
-
 def ensure_directory(module: AnsibleModule, entry: dict[str, Any]) -> bool:
     """Create the directory when missing; True when it was created."""
     path = entry["path"]
@@ -193,24 +134,6 @@ def ensure_directory(module: AnsibleModule, entry: dict[str, Any]) -> bool:
         module.fail_json(msg=f"{path} exists and is not a directory: remove it or choose another path")
     if not module.check_mode:
         os.makedirs(path)
-    return True
-
-
-def ensure_file(module: AnsibleModule, entry: dict[str, Any], befores: dict[str, str]) -> bool:
-    """Write the content when it differs; True when it was (or would be) written."""
-    path = entry["path"]
-    if os.path.isdir(path):
-        module.fail_json(msg=f"{path} is a directory, not a file: remove it or choose another path")
-    wanted = entry["content"].encode("utf-8")
-    current = read_current(path)
-    if current == wanted:
-        return False
-    if module._diff and not entry["secret"]:
-        # Base64, so that Ansible's masking of the no_log contents cannot hit the old content
-        # (it would when the new content is a part of the old one).
-        befores[path] = base64.b64encode(current or b"").decode("ascii")
-    if not module.check_mode:
-        write_atomically(module, entry, wanted)
     return True
 
 
