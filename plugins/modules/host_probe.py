@@ -29,6 +29,16 @@ options:
   running_pattern:
     description: A glob of systemd service names; the names of the running services it matches are returned.
     type: str
+  users:
+    description: Local users whose account entries are read.
+    type: list
+    elements: str
+    default: []
+  groups:
+    description: Local groups whose entries are read.
+    type: list
+    elements: str
+    default: []
   env_file:
     description: An environment file (C(NAME=value) lines) whose values are compared between hosts.
     type: path
@@ -69,6 +79,8 @@ EXAMPLES = r"""
     python: /opt/airflow/venv/bin/python
     units: [chrony.service, firewalld.service]
     running_pattern: airflow-*.service
+    users: [airflow]
+    groups: [airflow]
     env_file: /etc/airflow/airflow.env
     env_names: [AIRFLOW__CORE__FERNET_KEY]
     tcp: {host: db.example.com, port: 5432, timeout: 10}
@@ -93,6 +105,16 @@ running:
   type: list
   elements: str
   sample: [airflow-api-server.service, airflow-scheduler.service]
+users:
+  description: Per user of O(users), its C(uid), C(gid), C(home), C(shell) and C(comment); null when there is no such user.
+  returned: always
+  type: dict
+  sample: {airflow: {uid: 999, gid: 999, home: /var/lib/airflow, shell: /usr/sbin/nologin, comment: Apache Airflow}}
+groups:
+  description: Per group of O(groups), its C(gid); null when there is no such group.
+  returned: always
+  type: dict
+  sample: {airflow: {gid: 999}}
 env_hashes:
   description: SHA-256 of each O(env_names) line of O(env_file); null when the file does not exist.
   returned: when O(env_file) is set
@@ -105,8 +127,10 @@ tcp:
   sample: {reachable: false, error: "[Errno 111] Connection refused"}
 """
 
+import grp
 import hashlib
 import os
+import pwd
 import re
 import socket
 import subprocess
@@ -119,6 +143,8 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "python": {"type": "path"},
     "units": {"type": "list", "elements": "str", "default": []},
     "running_pattern": {"type": "str"},
+    "users": {"type": "list", "elements": "str", "default": []},
+    "groups": {"type": "list", "elements": "str", "default": []},
     "env_file": {"type": "path"},
     "env_names": {"type": "list", "elements": "str", "default": []},
     "tcp": {
@@ -180,6 +206,24 @@ def probe_running(module: AnsibleModule, pattern: str) -> list[str]:
     return sorted(line.split()[0] for line in out.splitlines() if line.strip())
 
 
+def probe_user(name: str) -> dict[str, Any] | None:
+    """The account entry of a user, or None."""
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return None
+    return {"uid": entry.pw_uid, "gid": entry.pw_gid, "home": entry.pw_dir, "shell": entry.pw_shell,
+            "comment": entry.pw_gecos}
+
+
+def probe_group(name: str) -> dict[str, Any] | None:
+    """The entry of a group, or None."""
+    try:
+        return {"gid": grp.getgrnam(name).gr_gid}
+    except KeyError:
+        return None
+
+
 def env_hashes(path: str, names: list[str]) -> dict[str, str] | None:
     """SHA-256 of each NAME=value line of the file (of '' for a missing name); None without the file."""
     try:
@@ -211,7 +255,9 @@ def reach_tcp(host: str, port: int, timeout: int) -> dict[str, Any]:
 def probe(module: AnsibleModule) -> dict[str, Any]:
     """Every answer asked for; the module result."""
     params = module.params
-    result: dict[str, Any] = {"changed": False, "units": probe_units(module, params["units"])}
+    result: dict[str, Any] = {"changed": False, "units": probe_units(module, params["units"]),
+                              "users": {name: probe_user(name) for name in params["users"]},
+                              "groups": {name: probe_group(name) for name in params["groups"]}}
     if params["running_pattern"]:
         result["running"] = probe_running(module, params["running_pattern"])
     if params["python"]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import grp
 import hashlib
+import os
+import pwd
 import socket
 import sys
 from collections.abc import Iterator
@@ -125,6 +128,18 @@ def test_tcp_reports_an_open_and_a_closed_port(listener: int) -> None:
     assert "refused" in closed["tcp"]["error"].lower()
 
 
+def test_users_and_groups_are_read_from_the_account_databases() -> None:
+    user, group = pwd.getpwuid(os.getuid()), grp.getgrgid(os.getgid())
+    result = run_module("host_probe", {"users": [user.pw_name, "no-such-user-x"],
+                                       "groups": [group.gr_name, "no-such-group-x"]})
+    assert result["users"] == {
+        user.pw_name: {"uid": user.pw_uid, "gid": user.pw_gid, "home": user.pw_dir, "shell": user.pw_shell,
+                       "comment": user.pw_gecos},
+        "no-such-user-x": None,
+    }
+    assert result["groups"] == {group.gr_name: {"gid": group.gr_gid}, "no-such-group-x": None}
+
+
 def test_options_left_out_are_not_asked() -> None:
     result = run_module("host_probe", {})
-    assert result == {"changed": False, "units": {}, "invocation": result["invocation"]}
+    assert result == {"changed": False, "units": {}, "users": {}, "groups": {}, "invocation": result["invocation"]}
