@@ -29,6 +29,20 @@ options:
   running_pattern:
     description: A glob of systemd service names; the names of the running services it matches are returned.
     type: str
+  packages:
+    description: OS packages; whether each is installed, from the package database.
+    type: dict
+    suboptions:
+      manager:
+        description: The package database to ask (C(dpkg-query) or C(rpm)).
+        type: str
+        choices: [dpkg, rpm]
+        required: true
+      names:
+        description: Package names (not capabilities or virtual packages).
+        type: list
+        elements: str
+        required: true
   users:
     description: Local users whose account entries are read.
     type: list
@@ -105,6 +119,11 @@ running:
   type: list
   elements: str
   sample: [airflow-api-server.service, airflow-scheduler.service]
+packages:
+  description: Per package of O(packages.names), whether it is installed.
+  returned: when O(packages) is set
+  type: dict
+  sample: {haproxy: true, socat: false}
 users:
   description: Per user of O(users), its C(uid), C(gid), C(home), C(shell) and C(comment); null when there is no such user.
   returned: always
@@ -143,6 +162,13 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "python": {"type": "path"},
     "units": {"type": "list", "elements": "str", "default": []},
     "running_pattern": {"type": "str"},
+    "packages": {
+        "type": "dict",
+        "options": {
+            "manager": {"type": "str", "choices": ["dpkg", "rpm"], "required": True},
+            "names": {"type": "list", "elements": "str", "required": True},
+        },
+    },
     "users": {"type": "list", "elements": "str", "default": []},
     "groups": {"type": "list", "elements": "str", "default": []},
     "env_file": {"type": "path"},
@@ -206,6 +232,31 @@ def probe_running(module: AnsibleModule, pattern: str) -> list[str]:
     return sorted(line.split()[0] for line in out.splitlines() if line.strip())
 
 
+# dpkg-query exits 1 when it knows a package not at all and prints a status other than "installed"
+# for one removed; rpm prints "<name> installed" for each installed package and exits with the
+# number of packages missing. A higher exit status is a failure of the query itself.
+PACKAGE_QUERIES = {
+    "dpkg": ["dpkg-query", "--show", "--showformat=${Package} ${db:Status-Status}\n"],
+    "rpm": ["rpm", "--query", "--queryformat=%{NAME} installed\n"],
+}
+
+
+def parse_package_query(output: str, names: list[str]) -> dict[str, bool]:
+    """Installed or not per package, from '<name> installed' lines (other lines mean not installed)."""
+    installed = {fields[0] for fields in map(str.split, output.splitlines()) if fields[1:] == ["installed"]}
+    return {name: name in installed for name in names}
+
+
+def probe_packages(module: AnsibleModule, manager: str, names: list[str]) -> dict[str, bool]:
+    """Whether each package is installed, in one query of the package database."""
+    query = PACKAGE_QUERIES[manager]
+    argv = [module.get_bin_path(query[0], required=True), *query[1:], *names]
+    rc, out, err = module.run_command(argv)
+    if rc > (1 if manager == "dpkg" else len(names)):
+        module.fail_json(msg=f"{' '.join(argv)} failed (rc {rc}): {err.strip()}")
+    return parse_package_query(out, names)
+
+
 def probe_user(name: str) -> dict[str, Any] | None:
     """The account entry of a user, or None."""
     try:
@@ -260,6 +311,8 @@ def probe(module: AnsibleModule) -> dict[str, Any]:
                               "groups": {name: probe_group(name) for name in params["groups"]}}
     if params["running_pattern"]:
         result["running"] = probe_running(module, params["running_pattern"])
+    if params["packages"]:
+        result["packages"] = probe_packages(module, params["packages"]["manager"], params["packages"]["names"])
     if params["python"]:
         result["python"] = probe_python(params["python"])
     if params["env_file"]:

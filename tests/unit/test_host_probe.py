@@ -143,3 +143,35 @@ def test_users_and_groups_are_read_from_the_account_databases() -> None:
 def test_options_left_out_are_not_asked() -> None:
     result = run_module("host_probe", {})
     assert result == {"changed": False, "units": {}, "users": {}, "groups": {}, "invocation": result["invocation"]}
+
+
+def fake_tool(tmp_path: Path, name: str, output: str, rc: int) -> dict[str, str]:
+    """A package query tool on PATH that prints the output and exits with rc; it records its arguments."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "output.txt").write_text(output)
+    tool = bin_dir / name
+    tool.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {tmp_path}/args\ncat {bin_dir}/output.txt\nexit {rc}\n")
+    tool.chmod(0o755)
+    return {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+
+
+def test_packages_from_dpkg(tmp_path: Path) -> None:
+    env = fake_tool(tmp_path, "dpkg-query", "haproxy installed\nsocat deinstall\n", 1)
+    result = run_module("host_probe", {"packages": {"manager": "dpkg", "names": ["haproxy", "socat", "nope"]}}, env=env)
+    assert result["packages"] == {"haproxy": True, "socat": False, "nope": False}
+    args = (tmp_path / "args").read_text().splitlines()
+    assert args[0] == "--show" and args[-3:] == ["haproxy", "socat", "nope"]
+
+
+def test_packages_from_rpm(tmp_path: Path) -> None:
+    env = fake_tool(tmp_path, "rpm", "haproxy installed\npackage socat is not installed\n", 1)
+    result = run_module("host_probe", {"packages": {"manager": "rpm", "names": ["haproxy", "socat"]}}, env=env)
+    assert result["packages"] == {"haproxy": True, "socat": False}
+
+
+def test_a_failing_package_query_fails_the_probe(tmp_path: Path) -> None:
+    env = fake_tool(tmp_path, "dpkg-query", "", 2)
+    result = run_module("host_probe", {"packages": {"manager": "dpkg", "names": ["haproxy"]}}, env=env)
+    assert result["failed"] is True
+    assert "failed (rc 2)" in result["msg"]
