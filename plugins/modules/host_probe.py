@@ -29,6 +29,11 @@ options:
   running_pattern:
     description: A glob of systemd service names; the names of the running services it matches are returned.
     type: str
+  read:
+    description: Small text files (not secrets) whose contents are returned.
+    type: list
+    elements: path
+    default: []
   packages:
     description: OS packages; whether each is installed, from the package database.
     type: dict
@@ -119,6 +124,11 @@ running:
   type: list
   elements: str
   sample: [airflow-api-server.service, airflow-scheduler.service]
+contents:
+  description: Per file of O(read), its content; null when it does not exist.
+  returned: always
+  type: dict
+  sample: {/opt/airflow/.airflow-deploy-install.json: '{"requirements": ["apache-airflow==3.3.2"]}'}
 packages:
   description: Per package of O(packages.names), whether it is installed.
   returned: when O(packages) is set
@@ -162,6 +172,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "python": {"type": "path"},
     "units": {"type": "list", "elements": "str", "default": []},
     "running_pattern": {"type": "str"},
+    "read": {"type": "list", "elements": "path", "default": []},
     "packages": {
         "type": "dict",
         "options": {
@@ -275,6 +286,15 @@ def probe_group(name: str) -> dict[str, Any] | None:
         return None
 
 
+def read_text(path: str) -> str | None:
+    """The content of a text file, or None when it does not exist."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
 def env_hashes(path: str, names: list[str]) -> dict[str, str] | None:
     """SHA-256 of each NAME=value line of the file (of '' for a missing name); None without the file."""
     try:
@@ -308,7 +328,8 @@ def probe(module: AnsibleModule) -> dict[str, Any]:
     params = module.params
     result: dict[str, Any] = {"changed": False, "units": probe_units(module, params["units"]),
                               "users": {name: probe_user(name) for name in params["users"]},
-                              "groups": {name: probe_group(name) for name in params["groups"]}}
+                              "groups": {name: probe_group(name) for name in params["groups"]},
+                              "contents": {path: read_text(path) for path in params["read"]}}
     if params["running_pattern"]:
         result["running"] = probe_running(module, params["running_pattern"])
     if params["packages"]:

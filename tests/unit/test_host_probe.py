@@ -142,7 +142,16 @@ def test_users_and_groups_are_read_from_the_account_databases() -> None:
 
 def test_options_left_out_are_not_asked() -> None:
     result = run_module("host_probe", {})
-    assert result == {"changed": False, "units": {}, "users": {}, "groups": {}, "invocation": result["invocation"]}
+    assert result == {"changed": False, "units": {}, "users": {}, "groups": {}, "contents": {},
+                      "invocation": result["invocation"]}
+
+
+def test_read_returns_contents_and_null_for_a_missing_file(tmp_path: Path) -> None:
+    record = tmp_path / "record.json"
+    record.write_text('{"requirements": ["apache-airflow==3.3.2"]}')
+    result = run_module("host_probe", {"read": [str(record), str(tmp_path / "absent")]})
+    assert result["contents"] == {str(record): '{"requirements": ["apache-airflow==3.3.2"]}',
+                                  str(tmp_path / "absent"): None}
 
 
 def fake_tool(tmp_path: Path, name: str, output: str, rc: int) -> dict[str, str]:
