@@ -73,6 +73,16 @@ def attributes_of(module: AnsibleModule, entry: dict[str, Any]) -> dict[str, Any
     return module.load_file_common_arguments({key: entry[key] for key in ("path", "owner", "group", "mode")})
 
 
+def settle_attributes(module: AnsibleModule, entry: dict[str, Any], written: bool) -> bool:
+    """Owner, group, mode of the path as the entry wants them; True when the path changed at all.
+
+    In check mode a path still to be created has no attributes to compare: it changes by being written.
+    """
+    if not os.path.lexists(entry["path"]):
+        return written
+    return module.set_fs_attributes_if_different(attributes_of(module, entry), written)
+
+
 def ensure_file(module: AnsibleModule, entry: dict[str, Any], befores: dict[str, str]) -> bool:
     """Write the content when it differs; True when it was (or would be) written."""
     path = entry["path"]

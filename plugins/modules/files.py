@@ -104,7 +104,7 @@ import os
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.airflow_deploy.cluster.plugins.module_utils.atomic_file import attributes_of, ensure_file
+from ansible_collections.airflow_deploy.cluster.plugins.module_utils.atomic_file import ensure_file, settle_attributes
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "files": {
@@ -149,10 +149,7 @@ def apply(module: AnsibleModule) -> dict[str, Any]:
         else:
             checksums[path] = hashlib.sha1(entry["content"].encode("utf-8")).hexdigest()
             created = ensure_file(module, entry, befores)
-        # In check mode a path still to be created has no attributes to compare.
-        exists = os.path.lexists(path)
-        changed = module.set_fs_attributes_if_different(attributes_of(module, entry), created) if exists else created
-        if changed:
+        if settle_attributes(module, entry, created):
             changed_paths.append(path)
     result: dict[str, Any] = {"changed": bool(changed_paths), "changed_paths": changed_paths, "checksums": checksums}
     if module._diff:

@@ -221,25 +221,27 @@ def parse_systemctl_show(output: str, units: list[str]) -> dict[str, dict[str, s
     return states
 
 
+def query(module: AnsibleModule, program: str, args: list[str], max_rc: int = 0) -> str:
+    """The output of a read-only command; an exit status above max_rc fails the module, naming the command."""
+    argv = [module.get_bin_path(program, required=True), *args]
+    rc, out, err = module.run_command(argv)
+    if rc > max_rc:
+        module.fail_json(msg=f"{' '.join(argv)} failed (rc {rc}): {err.strip()}")
+    return out
+
+
 def probe_units(module: AnsibleModule, units: list[str]) -> dict[str, dict[str, str]]:
     """LoadState, ActiveState and UnitFileState of every unit, in one systemctl call."""
     if not units:
         return {}
-    systemctl = module.get_bin_path("systemctl", required=True)
-    argv = [systemctl, "show", "--property=" + ",".join(UNIT_PROPERTIES), "--"] + units
-    rc, out, err = module.run_command(argv)
-    if rc != 0:
-        module.fail_json(msg=f"systemctl show failed (rc {rc}): {err.strip()}")
+    out = query(module, "systemctl", ["show", "--property=" + ",".join(UNIT_PROPERTIES), "--", *units])
     return parse_systemctl_show(out, units)
 
 
 def probe_running(module: AnsibleModule, pattern: str) -> list[str]:
     """The running services whose names match the glob."""
-    systemctl = module.get_bin_path("systemctl", required=True)
-    argv = [systemctl, "list-units", "--type=service", "--state=running", "--plain", "--no-legend", "--", pattern]
-    rc, out, err = module.run_command(argv)
-    if rc != 0:
-        module.fail_json(msg=f"systemctl list-units failed (rc {rc}): {err.strip()}")
+    out = query(module, "systemctl",
+                ["list-units", "--type=service", "--state=running", "--plain", "--no-legend", "--", pattern])
     return sorted(line.split()[0] for line in out.splitlines() if line.strip())
 
 
@@ -260,11 +262,8 @@ def parse_package_query(output: str, names: list[str]) -> dict[str, bool]:
 
 def probe_packages(module: AnsibleModule, manager: str, names: list[str]) -> dict[str, bool]:
     """Whether each package is installed, in one query of the package database."""
-    query = PACKAGE_QUERIES[manager]
-    argv = [module.get_bin_path(query[0], required=True), *query[1:], *names]
-    rc, out, err = module.run_command(argv)
-    if rc > (1 if manager == "dpkg" else len(names)):
-        module.fail_json(msg=f"{' '.join(argv)} failed (rc {rc}): {err.strip()}")
+    program, *args = PACKAGE_QUERIES[manager]
+    out = query(module, program, [*args, *names], max_rc=1 if manager == "dpkg" else len(names))
     return parse_package_query(out, names)
 
 
@@ -297,11 +296,10 @@ def read_text(path: str) -> str | None:
 
 def env_hashes(path: str, names: list[str]) -> dict[str, str] | None:
     """SHA-256 of each NAME=value line of the file (of '' for a missing name); None without the file."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
-    except FileNotFoundError:
+    text = read_text(path)
+    if text is None:
         return None
+    lines = text.splitlines()
     hashes: dict[str, str] = {}
     for name in names:
         line = next((text for text in lines if text.startswith(name + "=")), "")

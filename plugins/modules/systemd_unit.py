@@ -70,15 +70,12 @@ started:
   type: bool
 """
 
+import base64
 import os
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.airflow_deploy.cluster.plugins.module_utils.atomic_file import (
-    attributes_of,
-    ensure_file,
-    read_current,
-)
+from ansible_collections.airflow_deploy.cluster.plugins.module_utils.atomic_file import ensure_file, settle_attributes
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "name": {"type": "str", "required": True},
@@ -98,14 +95,14 @@ def systemctl(module: AnsibleModule, *args: str, check: bool = True) -> tuple[in
     return rc, out.strip()
 
 
-def install_file(module: AnsibleModule, path: str, content: str) -> tuple[bool, dict[str, str]]:
-    """Write the unit file when it differs; whether it changed, and the diff."""
+def install_file(module: AnsibleModule, path: str, content: str) -> tuple[bool, dict[str, str] | None]:
+    """Write the unit file when it differs; whether it changed, and the diff of its content (diff mode only)."""
     entry = {"path": path, "content": content, "owner": "root", "group": "root", "mode": "0644", "secret": False}
-    before = (read_current(path) or b"").decode("utf-8", "replace")
-    written = ensure_file(module, entry, {})
-    changed = written
-    if os.path.lexists(path):
-        changed = module.set_fs_attributes_if_different(attributes_of(module, entry), written)
+    befores: dict[str, str] = {}
+    changed = settle_attributes(module, entry, ensure_file(module, entry, befores))
+    if path not in befores:
+        return changed, None
+    before = base64.b64decode(befores[path]).decode("utf-8", "replace")
     return changed, {"before_header": path, "after_header": path, "before": before, "after": content}
 
 
@@ -141,7 +138,7 @@ def apply(module: AnsibleModule) -> dict[str, Any]:
     started = params["started"] and start(module, name)
     result: dict[str, Any] = {"changed": file_changed or enabled_now or started, "file_changed": file_changed,
                               "enabled_now": enabled_now, "started": started}
-    if module._diff and file_changed:
+    if diff is not None:
         result["diff"] = diff
     return result
 

@@ -106,3 +106,12 @@ def test_a_failing_systemctl_names_the_command(host: Host, tmp_path: Path) -> No
     result = host.run()
     assert result["failed"] is True
     assert "daemon-reload failed (rc 1): Unit test.service is masked." in result["msg"]
+
+
+def test_a_mode_change_alone_is_a_change_without_a_content_diff(host: Host) -> None:
+    host.run()
+    (host.units / "test.service").chmod(0o600)
+    result = host.run(_ansible_diff=True)
+    assert (result["changed"], result["file_changed"]) == (True, True)
+    assert "diff" not in result
+    assert f"{stat.S_IMODE((host.units / 'test.service').stat().st_mode):04o}" == "0644"
