@@ -5,14 +5,21 @@ Run with the Airflow virtualenv's Python (it has psycopg2). Connection parameter
 standard libpq environment (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE,
 PGSSLROOTCERT, PGCONNECT_TIMEOUT), so the password never appears on a command line.
 
-Output: {"ok": true, "server_version": 150008} or {"ok": false, "reason": "...", "detail": "..."}.
-Exit code 0 either way; the caller decides what to do with the reason.
+Output: {"ok": true, "server_version": 150008, "schema": {...}} or {"ok": false, "reason": "...",
+"detail": "..."}. Exit code 0 either way; the caller decides what to do with the reason.
+
+"schema" maps every Alembic version table the user can see (Airflow's, and those of providers
+with their own migrations, such as FAB's alembic_version_fab) to its revisions, or is null when
+they cannot be read. The role keeps it next to the install record after a check found the schema at
+head, so a re-run with the same virtualenv and the same revisions need not start Airflow to ask.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from typing import Any
 
 REASONS = (
     ("password authentication failed", "authentication"),
@@ -37,19 +44,56 @@ def classify(message: str) -> str:
     return "other"
 
 
+VERSION_TABLES = (
+    "SELECT table_schema, table_name FROM information_schema.tables"
+    " WHERE table_name LIKE 'alembic\\_version%' ORDER BY table_schema, table_name"
+)
+
+# Builds the query of one version table from its schema and name (quoted by the driver).
+SelectVersions = Callable[[str, str], Any]
+
+
+def schema_versions(connection: Any, select_versions: SelectVersions) -> dict[str, list[str]]:
+    """Revisions per Alembic version table, as "schema.table" -> sorted revisions."""
+    versions: dict[str, list[str]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(VERSION_TABLES)
+        for schema, table in cursor.fetchall():
+            cursor.execute(select_versions(schema, table))
+            versions[f"{schema}.{table}"] = sorted(str(row[0]) for row in cursor.fetchall())
+    return versions
+
+
+def read_schema(connection: Any, select_versions: SelectVersions, error: type[Exception]) -> dict[str, list[str]] | None:
+    """The revisions, or None when they cannot be read (the role then asks Airflow)."""
+    try:
+        return schema_versions(connection, select_versions)
+    except error:
+        return None
+
+
 def check() -> dict[str, object]:
     """Connect with the libpq environment and return the outcome."""
     try:
         import psycopg2  # noqa: PLC0415 (only in the Airflow venv)
+        from psycopg2 import sql  # noqa: PLC0415
     except ImportError as exc:
         return {"ok": False, "reason": "driver", "detail": str(exc)}
+
+    def select_versions(schema: str, table: str) -> Any:
+        return sql.SQL("SELECT version_num FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+
     try:
         connection = psycopg2.connect("")
     except psycopg2.Error as exc:
         detail = str(exc).strip()
         return {"ok": False, "reason": classify(detail), "detail": detail}
     try:
-        return {"ok": True, "server_version": connection.server_version}
+        return {
+            "ok": True,
+            "server_version": connection.server_version,
+            "schema": read_schema(connection, select_versions, psycopg2.Error),
+        }
     finally:
         connection.close()
 

@@ -1,0 +1,148 @@
+"""roles/airflow_metadata_db/files/check_postgres.py: the login answer and the schema revisions it
+reads, against an in-process fake of psycopg2 (the real server runs in the molecule scenarios)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "roles" / "airflow_metadata_db" / "files" / "check_postgres.py"
+
+
+def load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("check_postgres", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+check_postgres = load()
+
+
+class FakeError(Exception):
+    """Stands for psycopg2.Error."""
+
+
+class FakeCursor:
+    """Answers the version-table listing, then each table's revisions, from a dict."""
+
+    def __init__(self, tables: dict[tuple[str, str], list[str]], fail_on: str | None) -> None:
+        self.tables = tables
+        self.fail_on = fail_on
+        self.rows: list[tuple[str, ...]] = []
+        self.queries: list[str] = []
+
+    def __enter__(self) -> FakeCursor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def execute(self, query: str) -> None:
+        self.queries.append(query)
+        if self.fail_on is not None and self.fail_on in query:
+            raise FakeError(f"permission denied: {query}")
+        if query == check_postgres.VERSION_TABLES:
+            self.rows = list(self.tables)
+            return
+        schema, table = query.rsplit(" ", 1)[1].split(".")
+        self.rows = [(revision,) for revision in self.tables[(schema, table)]]
+
+    def fetchall(self) -> list[tuple[str, ...]]:
+        return self.rows
+
+
+class FakeConnection:
+    server_version = 150008
+
+    def __init__(self, tables: dict[tuple[str, str], list[str]], fail_on: str | None = None) -> None:
+        self.cursor_ = FakeCursor(tables, fail_on)
+        self.closed = False
+
+    def cursor(self) -> FakeCursor:
+        return self.cursor_
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def select(schema: str, table: str) -> str:
+    return f"SELECT version_num FROM {schema}.{table}"
+
+
+TABLES = {
+    ("public", "alembic_version"): ["d2f4e1b3c5a7"],
+    ("public", "alembic_version_fab"): ["02ca36b0235b"],
+}
+
+
+def test_every_version_table_is_read_with_sorted_revisions() -> None:
+    tables = {**TABLES, ("airflow", "alembic_version_edge3"): ["b", "a"]}
+    assert check_postgres.schema_versions(FakeConnection(tables), select) == {
+        "public.alembic_version": ["d2f4e1b3c5a7"],
+        "public.alembic_version_fab": ["02ca36b0235b"],
+        "airflow.alembic_version_edge3": ["a", "b"],
+    }
+
+
+def test_a_fresh_database_has_no_revisions() -> None:
+    assert check_postgres.schema_versions(FakeConnection({}), select) == {}
+
+
+def test_revisions_that_cannot_be_read_are_unknown() -> None:
+    connection = FakeConnection(TABLES, fail_on="alembic_version_fab")
+    assert check_postgres.read_schema(connection, select, FakeError) is None
+
+
+def fake_psycopg2(connection: FakeConnection | None, error: str = "") -> ModuleType:
+    """A psycopg2 module whose connect() returns the connection or raises the error."""
+    module = ModuleType("psycopg2")
+
+    def connect(dsn: str) -> FakeConnection:
+        if connection is None:
+            raise FakeError(error)
+        return connection
+
+    sql = SimpleNamespace(
+        SQL=lambda text: SimpleNamespace(format=lambda schema, table: text.format(schema, table)),
+        Identifier=lambda name: name,
+    )
+    module.connect = connect  # type: ignore[attr-defined]
+    module.Error = FakeError  # type: ignore[attr-defined]
+    module.sql = sql  # type: ignore[attr-defined]
+    return module
+
+
+def install(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg2", module)
+    monkeypatch.setitem(sys.modules, "psycopg2.sql", module.sql)  # type: ignore[arg-type]
+
+
+def test_login_reports_the_server_version_and_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    connection = FakeConnection({("public", "alembic_version"): ["d2f4e1b3c5a7"]})
+    install(monkeypatch, fake_psycopg2(connection))
+    result: dict[str, Any] = check_postgres.check()
+    assert result == {"ok": True, "server_version": 150008, "schema": {"public.alembic_version": ["d2f4e1b3c5a7"]}}
+    assert connection.cursor_.queries[-1] == "SELECT version_num FROM public.alembic_version"
+    assert connection.closed
+
+
+def test_a_refused_login_names_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    install(monkeypatch, fake_psycopg2(None, 'FATAL:  password authentication failed for user "airflow"\n'))
+    assert check_postgres.check() == {
+        "ok": False,
+        "reason": "authentication",
+        "detail": 'FATAL:  password authentication failed for user "airflow"',
+    }
+
+
+def test_a_login_without_the_driver_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg2", None)
+    result = check_postgres.check()
+    assert result["ok"] is False and result["reason"] == "driver"
