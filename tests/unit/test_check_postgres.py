@@ -30,12 +30,13 @@ class FakeError(Exception):
 
 
 class FakeCursor:
-    """Answers the version-table listing, then each table's revisions, from a dict."""
+    """Answers the version-table listing, each table's revisions and the FAB user lookup."""
 
-    def __init__(self, tables: dict[tuple[str, str], list[str]], fail_on: str | None) -> None:
+    def __init__(self, tables: dict[tuple[str, str], list[str]], fail_on: str | None, users: set[str] | None) -> None:
         self.tables = tables
         self.fail_on = fail_on
-        self.rows: list[tuple[str, ...]] = []
+        self.users = users
+        self.rows: list[tuple[Any, ...]] = []
         self.queries: list[str] = []
 
     def __enter__(self) -> FakeCursor:
@@ -44,25 +45,34 @@ class FakeCursor:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def execute(self, query: str) -> None:
+    def execute(self, query: str, params: tuple[str, ...] = ()) -> None:
         self.queries.append(query)
         if self.fail_on is not None and self.fail_on in query:
             raise FakeError(f"permission denied: {query}")
         if query == check_postgres.VERSION_TABLES:
             self.rows = list(self.tables)
-            return
-        schema, table = query.rsplit(" ", 1)[1].split(".")
-        self.rows = [(revision,) for revision in self.tables[(schema, table)]]
+        elif "to_regclass('ab_user')" in query:
+            self.rows = [(self.users is not None,)]
+        elif "FROM ab_user" in query:
+            self.rows = [(params[0] in (self.users or set()),)]
+        else:
+            schema, table = query.rsplit(" ", 1)[1].split(".")
+            self.rows = [(revision,) for revision in self.tables[(schema, table)]]
 
-    def fetchall(self) -> list[tuple[str, ...]]:
+    def fetchall(self) -> list[tuple[Any, ...]]:
         return self.rows
+
+    def fetchone(self) -> tuple[Any, ...]:
+        return self.rows[0]
 
 
 class FakeConnection:
     server_version = 150008
 
-    def __init__(self, tables: dict[tuple[str, str], list[str]], fail_on: str | None = None) -> None:
-        self.cursor_ = FakeCursor(tables, fail_on)
+    def __init__(
+        self, tables: dict[tuple[str, str], list[str]], fail_on: str | None = None, users: set[str] | None = None
+    ) -> None:
+        self.cursor_ = FakeCursor(tables, fail_on, users)
         self.closed = False
 
     def cursor(self) -> FakeCursor:
@@ -100,6 +110,22 @@ def test_revisions_that_cannot_be_read_are_unknown() -> None:
     assert check_postgres.read_schema(connection, select, FakeError) is None
 
 
+def test_the_fab_user_is_found_or_missing() -> None:
+    connection = FakeConnection(TABLES, users={"admin"})
+    assert check_postgres.read_user(connection, "admin", FakeError) is True
+    assert check_postgres.read_user(connection, "someone", FakeError) is False
+
+
+def test_the_fab_user_is_unknown_before_the_fab_tables_exist_or_when_not_asked() -> None:
+    assert check_postgres.read_user(FakeConnection(TABLES, users=None), "admin", FakeError) is None
+    assert check_postgres.read_user(FakeConnection(TABLES, users={"admin"}), "", FakeError) is None
+
+
+def test_a_user_table_that_cannot_be_read_is_unknown() -> None:
+    connection = FakeConnection(TABLES, fail_on="FROM ab_user", users={"admin"})
+    assert check_postgres.read_user(connection, "admin", FakeError) is None
+
+
 def fake_psycopg2(connection: FakeConnection | None, error: str = "") -> ModuleType:
     """A psycopg2 module whose connect() returns the connection or raises the error."""
     module = ModuleType("psycopg2")
@@ -124,12 +150,18 @@ def install(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> None:
     monkeypatch.setitem(sys.modules, "psycopg2.sql", module.sql)  # type: ignore[arg-type]
 
 
-def test_login_reports_the_server_version_and_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
-    connection = FakeConnection({("public", "alembic_version"): ["d2f4e1b3c5a7"]})
+def test_login_reports_the_server_version_the_schema_and_the_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    connection = FakeConnection({("public", "alembic_version"): ["d2f4e1b3c5a7"]}, users={"admin"})
     install(monkeypatch, fake_psycopg2(connection))
+    monkeypatch.setenv("CHECK_POSTGRES_FAB_USER", "admin")
     result: dict[str, Any] = check_postgres.check()
-    assert result == {"ok": True, "server_version": 150008, "schema": {"public.alembic_version": ["d2f4e1b3c5a7"]}}
-    assert connection.cursor_.queries[-1] == "SELECT version_num FROM public.alembic_version"
+    assert result == {
+        "ok": True,
+        "server_version": 150008,
+        "schema": {"public.alembic_version": ["d2f4e1b3c5a7"]},
+        "user_exists": True,
+    }
+    assert "SELECT version_num FROM public.alembic_version" in connection.cursor_.queries
     assert connection.closed
 
 

@@ -5,18 +5,24 @@ Run with the Airflow virtualenv's Python (it has psycopg2). Connection parameter
 standard libpq environment (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE,
 PGSSLROOTCERT, PGCONNECT_TIMEOUT), so the password never appears on a command line.
 
-Output: {"ok": true, "server_version": 150008, "schema": {...}} or {"ok": false, "reason": "...",
-"detail": "..."}. Exit code 0 either way; the caller decides what to do with the reason.
+Output: {"ok": true, "server_version": 150008, "schema": {...}, "user_exists": true} or
+{"ok": false, "reason": "...", "detail": "..."}. Exit code 0 either way; the caller decides what to
+do with the reason.
 
 "schema" maps every Alembic version table the user can see (Airflow's, and those of providers
 with their own migrations, such as FAB's alembic_version_fab) to its revisions, or is null when
 they cannot be read. The role keeps it next to the install record after a check found the schema at
 head, so a re-run with the same virtualenv and the same revisions need not start Airflow to ask.
+
+"user_exists" says whether the FAB user named in CHECK_POSTGRES_FAB_USER exists (null when the
+variable is unset, the FAB tables do not exist yet or cannot be read), so the role creates the
+admin user only when it is missing without starting the Airflow CLI to list the users.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -72,6 +78,26 @@ def read_schema(connection: Any, select_versions: SelectVersions, error: type[Ex
         return None
 
 
+def fab_user_exists(connection: Any, username: str) -> bool | None:
+    """Whether FAB's user table has the user; None before FAB's tables exist."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('ab_user') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            return None
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM ab_user WHERE username = %s)", (username,))
+        return bool(cursor.fetchone()[0])
+
+
+def read_user(connection: Any, username: str, error: type[Exception]) -> bool | None:
+    """The answer of fab_user_exists, or None when there is no user to look up or it cannot be read."""
+    if not username:
+        return None
+    try:
+        return fab_user_exists(connection, username)
+    except error:
+        return None
+
+
 def check() -> dict[str, object]:
     """Connect with the libpq environment and return the outcome."""
     try:
@@ -93,6 +119,7 @@ def check() -> dict[str, object]:
             "ok": True,
             "server_version": connection.server_version,
             "schema": read_schema(connection, select_versions, psycopg2.Error),
+            "user_exists": read_user(connection, os.environ.get("CHECK_POSTGRES_FAB_USER", ""), psycopg2.Error),
         }
     finally:
         connection.close()
