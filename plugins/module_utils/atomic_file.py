@@ -1,6 +1,7 @@
 # Copyright: airflow-deploy maintainers
 # Apache License 2.0 (see LICENSE)
-"""Write a small text file atomically, with its owner, mode and SELinux context set before the rename.
+"""Write a small text file atomically, with its owner, mode and SELinux context set (and the new
+content validated, when asked) before the rename.
 
 Shared by the modules that write files (files, systemd_unit).
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import os
+import shlex
 import stat
 import tempfile
 from typing import Any
@@ -62,10 +64,32 @@ def write_atomically(module: AnsibleModule, entry: dict[str, Any], data: bytes) 
             tmp.flush()
             os.fsync(tmp.fileno())
         prepare_attributes(module, entry, tmp_path)
+        validate(module, entry, tmp_path)
         os.replace(tmp_path, path)
     finally:
         if os.path.exists(tmp_path):
             os.unlink(tmp_path)
+
+
+def validation_argv(command: str, tmp_path: str) -> list[str]:
+    """The arguments of a validate command (split as a shell would, run without one), %s the new file."""
+    return [argument.replace("%s", tmp_path) for argument in shlex.split(command)]
+
+
+def validate(module: AnsibleModule, entry: dict[str, Any], tmp_path: str) -> None:
+    """Run the entry's validate command on the new content; a failure ends the module, the old file untouched.
+
+    The output of the command is left out of the message for a secret entry (it may quote the content).
+    """
+    command = entry.get("validate")
+    if not command:
+        return
+    rc, out, err = module.run_command(validation_argv(command, tmp_path))
+    if rc == 0:
+        return
+    output = "(not shown: the entry is secret)" if entry.get("secret") else "\n".join(
+        text.strip() for text in (err, out) if text.strip())
+    module.fail_json(msg=f"{entry['path']} was left as it was: the new content failed `{command}` (rc {rc}): {output}")
 
 
 def attributes_of(module: AnsibleModule, entry: dict[str, Any]) -> dict[str, Any]:

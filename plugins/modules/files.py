@@ -50,9 +50,23 @@ options:
         description: Mode as an octal string, for example V('0640'); unchanged when omitted.
         type: str
       secret:
-        description: The content is secret; no diff is returned for it. Give such files mode V('0600') or V('0640').
+        description:
+          - The content is secret; no diff is returned for it. Give such files mode V('0600') or V('0640').
+          - The output of a failing O(files[].validate) command is not shown for it.
         type: bool
         default: false
+      validate:
+        description:
+          - A command that checks the new content before it replaces the file, for example
+            V(haproxy -c -f %s). C(%s) stands for the path of the new content, written to a temporary
+            file in the destination directory with the owner and mode of the entry.
+          - The command is split like a shell would split it, but runs without a shell (no pipes,
+            redirections or variables).
+          - It runs only when the content differs, and not in check mode. When it exits non-zero the
+            module fails, naming the path and the command's output, and the old file stays as it was.
+            Entries before it in O(files) are already applied then.
+          - Only for O(files[].state=file).
+        type: str
 attributes:
   check_mode:
     support: full
@@ -83,6 +97,17 @@ EXAMPLES = r"""
         secret: true
   register: myapp_files
   notify: restart myapp
+
+- name: Write a configuration that the service checks before it replaces the old one
+  airflow_deploy.cluster.files:
+    files:
+      - path: /etc/haproxy/haproxy.cfg
+        content: "{{ lookup('ansible.builtin.template', 'haproxy.cfg.j2') }}"
+        owner: root
+        group: haproxy
+        mode: "0640"
+        validate: haproxy -c -f %s
+  notify: reload haproxy
 """
 
 RETURN = r"""
@@ -101,6 +126,7 @@ checksums:
 
 import hashlib
 import os
+import shlex
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
@@ -119,6 +145,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
             "group": {"type": "str"},
             "mode": {"type": "str"},
             "secret": {"type": "bool", "default": False},
+            "validate": {"type": "str"},
         },
         "required_if": [("state", "file", ("content",))],
     },
@@ -137,8 +164,33 @@ def ensure_directory(module: AnsibleModule, entry: dict[str, Any]) -> bool:
     return True
 
 
+def validate_command_error(entry: dict[str, Any]) -> str | None:
+    """Why the entry's validate command cannot be used, or None when it can (or there is none)."""
+    command = entry["validate"]
+    if command is None:
+        return None
+    if entry["state"] != "file":
+        return "validate applies to files only (state=file)"
+    try:
+        arguments = shlex.split(command)
+    except ValueError as error:
+        return f"validate `{command}` cannot be split into arguments: {error}"
+    if not any("%s" in argument for argument in arguments):
+        return f"validate `{command}` must contain %s, which stands for the path of the new content"
+    return None
+
+
+def check_validate_commands(module: AnsibleModule) -> None:
+    """Fail before anything is written when a validate command is unusable."""
+    for entry in module.params["files"]:
+        error = validate_command_error(entry)
+        if error:
+            module.fail_json(msg=f"{entry['path']}: {error}")
+
+
 def apply(module: AnsibleModule) -> dict[str, Any]:
     """Apply every entry in order; the module result."""
+    check_validate_commands(module)
     changed_paths: list[str] = []
     befores: dict[str, str] = {}
     checksums: dict[str, str] = {}

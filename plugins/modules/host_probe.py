@@ -35,7 +35,7 @@ options:
     elements: path
     default: []
   packages:
-    description: OS packages; whether each is installed, from the package database.
+    description: OS packages; whether each is installed, and its version, from the package database.
     type: dict
     suboptions:
       manager:
@@ -134,6 +134,13 @@ packages:
   returned: when O(packages) is set
   type: dict
   sample: {haproxy: true, socat: false}
+package_versions:
+  description:
+    - Per package of O(packages.names), the installed version as the package database gives it
+      (C([epoch:]version-release)); null when it is not installed. The first one when several are.
+  returned: when O(packages) is set
+  type: dict
+  sample: {haproxy: "2.6.12-1+deb12u1", socat: null}
 users:
   description: Per user of O(users), its C(uid), C(gid), C(home), C(shell) and C(comment); null when there is no such user.
   returned: always
@@ -246,25 +253,34 @@ def probe_running(module: AnsibleModule, pattern: str) -> list[str]:
 
 
 # dpkg-query exits 1 when it knows a package not at all and prints a status other than "installed"
-# for one removed; rpm prints "<name> installed" for each installed package and exits with the
-# number of packages missing. A higher exit status is a failure of the query itself.
+# for one removed; rpm prints "<name> installed <version>" for each installed package and exits with
+# the number of packages missing. A higher exit status is a failure of the query itself. Both print
+# the version as [epoch:]version-release (rpm's epoch only when the package has one).
 PACKAGE_QUERIES = {
-    "dpkg": ["dpkg-query", "--show", "--showformat=${Package} ${db:Status-Status}\n"],
-    "rpm": ["rpm", "--query", "--queryformat=%{NAME} installed\n"],
+    "dpkg": ["dpkg-query", "--show", "--showformat=${Package} ${db:Status-Status} ${Version}\n"],
+    "rpm": ["rpm", "--query", "--queryformat=%{NAME} installed %|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n"],
 }
 
 
-def parse_package_query(output: str, names: list[str]) -> dict[str, bool]:
-    """Installed or not per package, from '<name> installed' lines (other lines mean not installed)."""
-    installed = {fields[0] for fields in map(str.split, output.splitlines()) if fields[1:] == ["installed"]}
-    return {name: name in installed for name in names}
+def parse_package_query(output: str) -> dict[str, str | None]:
+    """The version of each installed package, from '<name> installed <version>' lines (the first line of a name).
+
+    Other lines are packages not installed; an installed one without a version maps to None.
+    """
+    versions: dict[str, str | None] = {}
+    for fields in map(str.split, output.splitlines()):
+        if len(fields) in (2, 3) and fields[1] == "installed":
+            versions.setdefault(fields[0], fields[2] if len(fields) == 3 else None)
+    return versions
 
 
-def probe_packages(module: AnsibleModule, manager: str, names: list[str]) -> dict[str, bool]:
-    """Whether each package is installed, in one query of the package database."""
+def probe_packages(module: AnsibleModule, manager: str, names: list[str]) -> dict[str, dict[str, Any]]:
+    """Whether each package is installed, and its version, in one query of the package database."""
     program, *args = PACKAGE_QUERIES[manager]
     out = query(module, program, [*args, *names], max_rc=1 if manager == "dpkg" else len(names))
-    return parse_package_query(out, names)
+    installed = parse_package_query(out)
+    return {"packages": {name: name in installed for name in names},
+            "package_versions": {name: installed.get(name) for name in names}}
 
 
 def probe_user(name: str) -> dict[str, Any] | None:
@@ -331,7 +347,7 @@ def probe(module: AnsibleModule) -> dict[str, Any]:
     if params["running_pattern"]:
         result["running"] = probe_running(module, params["running_pattern"])
     if params["packages"]:
-        result["packages"] = probe_packages(module, params["packages"]["manager"], params["packages"]["names"])
+        result.update(probe_packages(module, params["packages"]["manager"], params["packages"]["names"]))
     if params["python"]:
         result["python"] = probe_python(params["python"])
     if params["env_file"]:

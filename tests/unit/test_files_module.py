@@ -22,6 +22,7 @@ from typing import Any
 import module_runner
 import pytest
 from ansible_collections.airflow_deploy.cluster.plugins.action.files import build_diffs, decode_before
+from ansible_collections.airflow_deploy.cluster.plugins.module_utils.atomic_file import validation_argv
 
 MODULE = module_runner.MODULES / "files.py"
 OWNER = pwd.getpwuid(os.getuid()).pw_name
@@ -223,3 +224,87 @@ def test_build_diffs_pairs_old_and_new_content_and_skips_secrets() -> None:
     encoded = {path: base64.b64encode(text.encode()).decode() for path, text in (("/a", "old a\n"), ("/b", "old b\n"))}
     diffs = build_diffs(files, encoded)
     assert diffs == [{"before_header": "/a", "after_header": "/a", "before": "old a\n", "after": "new a\n"}]
+
+
+def validator(tmp_path: Path) -> str:
+    """A validate command that records the path it checks and accepts only content starting with 'ok'."""
+    script = tmp_path / "validator.sh"
+    script.write_text(f"#!/bin/sh\necho \"$1\" >> {tmp_path}/validated\n"
+                      "head -c 2 \"$1\" | grep -q '^ok' && exit 0\n"
+                      "echo \"bad content in $1\" >&2\nexit 3\n")
+    script.chmod(0o755)
+    return f"{script} %s"
+
+
+def validated(tmp_path: Path) -> list[str]:
+    """The paths the validator checked, in order."""
+    log = tmp_path / "validated"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_validate_passes_and_the_file_is_written(tmp_path: Path) -> None:
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    result = run_module([entry(conf / "app.cfg", "ok = 1\n", validate=validator(tmp_path))])
+    assert result["changed_paths"] == [str(conf / "app.cfg")]
+    assert (conf / "app.cfg").read_text() == "ok = 1\n"
+    [checked] = validated(tmp_path)
+    assert Path(checked).parent == conf and Path(checked).name.startswith(".airflow-deploy-")
+    assert sorted(p.name for p in conf.iterdir()) == ["app.cfg"]
+
+
+def test_validate_fails_and_the_old_file_stays(tmp_path: Path) -> None:
+    target = tmp_path / "app.cfg"
+    target.write_text("ok = old\n")
+    inode = target.stat().st_ino
+    result = run_module([entry(target, "broken\n", validate=validator(tmp_path))])
+    assert result["failed"] is True
+    assert str(target) in result["msg"] and "bad content in" in result["msg"] and "rc 3" in result["msg"]
+    assert (target.read_text(), target.stat().st_ino) == ("ok = old\n", inode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.cfg", "validated", "validator.sh"]
+
+
+def test_validate_output_is_not_shown_for_a_secret(tmp_path: Path) -> None:
+    result = run_module([entry(tmp_path / "s.env", "TOKEN=x\n", secret=True, validate=validator(tmp_path))])
+    assert result["failed"] is True
+    assert "not shown" in result["msg"] and "bad content" not in result["msg"]
+
+
+def test_validate_does_not_run_when_the_content_is_unchanged(tmp_path: Path) -> None:
+    target = tmp_path / "app.cfg"
+    target.write_text("broken but current\n")
+    result = run_module([entry(target, "broken but current\n", validate=validator(tmp_path))])
+    assert result.get("failed") is not True
+    assert validated(tmp_path) == []
+
+
+def test_validate_does_not_run_in_check_mode(tmp_path: Path) -> None:
+    target = tmp_path / "app.cfg"
+    target.write_text("ok = old\n")
+    result = run_module([entry(target, "broken\n", validate=validator(tmp_path))], check=True)
+    assert result["changed_paths"] == [str(target)]
+    assert validated(tmp_path) == []
+    assert target.read_text() == "ok = old\n"
+
+
+def test_validate_without_placeholder_fails_before_anything_is_written(tmp_path: Path) -> None:
+    files = [entry(tmp_path / "first", "x\n"), entry(tmp_path / "app.cfg", "ok\n", validate="true")]
+    result = run_module(files)
+    assert result["failed"] is True
+    assert str(tmp_path / "app.cfg") in result["msg"] and "must contain %s" in result["msg"]
+    assert not (tmp_path / "first").exists()
+
+
+@pytest.mark.parametrize(("item", "message"), [
+    ({"state": "directory", "validate": "true %s"}, "files only"),
+    ({"content": "x\n", "validate": "check '%s"}, "cannot be split"),
+])
+def test_unusable_validate_commands_fail_with_the_reason(tmp_path: Path, item: dict[str, Any], message: str) -> None:
+    result = run_module([{"path": str(tmp_path / "f"), **item}])
+    assert result["failed"] is True
+    assert message in result["msg"]
+
+
+def test_validation_argv_splits_without_a_shell_and_substitutes_the_path() -> None:
+    assert validation_argv("haproxy -c -f %s", "/etc/haproxy/.tmp") == ["haproxy", "-c", "-f", "/etc/haproxy/.tmp"]
+    assert validation_argv("check --file='%s' 'a b'", "/t") == ["check", "--file=/t", "a b"]

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ansible_collections.airflow_deploy.cluster.plugins.modules.host_probe import parse_systemctl_show
+from ansible_collections.airflow_deploy.cluster.plugins.modules.host_probe import parse_package_query, parse_systemctl_show
 from module_runner import run_module
 
 # systemctl show --property=LoadState,ActiveState,UnitFileState of three units, as systemd prints it.
@@ -165,18 +165,34 @@ def fake_tool(tmp_path: Path, name: str, output: str, rc: int) -> dict[str, str]
     return {"PATH": f"{bin_dir}:/usr/bin:/bin"}
 
 
-def test_packages_from_dpkg(tmp_path: Path) -> None:
-    env = fake_tool(tmp_path, "dpkg-query", "haproxy installed\nsocat deinstall\n", 1)
-    result = run_module("host_probe", {"packages": {"manager": "dpkg", "names": ["haproxy", "socat", "nope"]}}, env=env)
-    assert result["packages"] == {"haproxy": True, "socat": False, "nope": False}
+# What dpkg-query prints for an installed package, a removed one (its configuration kept) and one it
+# knows as not installed (it prints nothing, and exits 1, for a package it does not know at all).
+DPKG_OUTPUT = "haproxy installed 2.6.12-1+deb12u1\nsocat config-files 1.7.4.4-2\nlibfoo not-installed \n"
+
+
+def test_packages_and_versions_from_dpkg(tmp_path: Path) -> None:
+    env = fake_tool(tmp_path, "dpkg-query", DPKG_OUTPUT, 1)
+    names = ["haproxy", "socat", "libfoo", "nope"]
+    result = run_module("host_probe", {"packages": {"manager": "dpkg", "names": names}}, env=env)
+    assert result["packages"] == {"haproxy": True, "socat": False, "libfoo": False, "nope": False}
+    assert result["package_versions"] == {"haproxy": "2.6.12-1+deb12u1", "socat": None, "libfoo": None, "nope": None}
     args = (tmp_path / "args").read_text().splitlines()
-    assert args[0] == "--show" and args[-3:] == ["haproxy", "socat", "nope"]
+    assert args[0] == "--show" and "${Version}" in args[1] and args[-4:] == names
 
 
-def test_packages_from_rpm(tmp_path: Path) -> None:
-    env = fake_tool(tmp_path, "rpm", "haproxy installed\npackage socat is not installed\n", 1)
-    result = run_module("host_probe", {"packages": {"manager": "rpm", "names": ["haproxy", "socat"]}}, env=env)
-    assert result["packages"] == {"haproxy": True, "socat": False}
+def test_packages_and_versions_from_rpm(tmp_path: Path) -> None:
+    output = "haproxy installed 1.8.27-5.el8\npackage socat is not installed\nperl installed 4:5.26.3-422.el8\n"
+    env = fake_tool(tmp_path, "rpm", output, 1)
+    result = run_module("host_probe", {"packages": {"manager": "rpm", "names": ["haproxy", "socat", "perl"]}}, env=env)
+    assert result["packages"] == {"haproxy": True, "socat": False, "perl": True}
+    assert result["package_versions"] == {"haproxy": "1.8.27-5.el8", "socat": None, "perl": "4:5.26.3-422.el8"}
+    args = (tmp_path / "args").read_text().splitlines()
+    assert args[0] == "--query" and "%{VERSION}-%{RELEASE}" in args[1]
+
+
+def test_parse_package_query_keeps_the_first_version_of_a_name() -> None:
+    output = "kernel installed 4.18.0-553.el8\nkernel installed 4.18.0-513.el8\nold installed\n"
+    assert parse_package_query(output) == {"kernel": "4.18.0-553.el8", "old": None}
 
 
 def test_a_failing_package_query_fails_the_probe(tmp_path: Path) -> None:
