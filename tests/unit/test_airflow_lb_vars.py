@@ -1,7 +1,7 @@
 """The airflow_lb role's derived variables, rendered by Ansible on the controller (no host is touched).
 
 One ansible-playbook run on localhost renders, per case, the HAProxy version and installed state
-the role derives from the package probes, and the entries of its one files task.
+the role derives from its probe, and the entries of its one files task.
 """
 
 from __future__ import annotations
@@ -19,38 +19,35 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 ROLE = REPO / "roles" / "airflow_lb"
 BIN = Path(sys.executable).parent
-SKIPPED = {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"}
 
 
 def probe(installed: bool, version: str | None) -> dict[str, Any]:
-    """A registered host_probe result for the haproxy package."""
-    return {"changed": False, "packages": {"haproxy": installed, "socat": True},
-            "package_versions": {"haproxy": version, "socat": "1.7.4.4-2"}}
+    """A registered result of the role's host_probe after the install step."""
+    return {"changed": False, "packages": {"haproxy": installed}, "package_versions": {"haproxy": version}}
 
 
-# name -> (probe of the install step, probe after the install)
-CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    "debian_installed": (probe(True, "2.6.12-1+deb12u1"), SKIPPED),
-    "el8_installed": (probe(True, "1.8.27-5.el8"), SKIPPED),
-    "epoch": (probe(True, "1:2.8.3-1.el9"), SKIPPED),
-    "just_installed": (probe(False, None), probe(True, "1.8.27-5.el8")),
-    "check_mode_first_run": (probe(False, None), probe(False, None)),
+# name -> the probe after the install step
+CASES: dict[str, dict[str, Any]] = {
+    "debian_installed": probe(True, "2.6.12-1+deb12u1"),
+    "el8_installed": probe(True, "1.8.27-5.el8"),
+    "epoch": probe(True, "1:2.8.3-1.el9"),
+    "check_mode_first_run": probe(False, None),
 }
 EXPRESSION = ("{{ {'version': __airflow_lb_haproxy_version, 'installed': __airflow_lb_haproxy_installed | bool,"
               " 'files': __airflow_lb_files} }}")
 
 
-def case_task(name: str, before: dict[str, Any], after: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    """A debug task that renders the derived variables with the given probe results."""
+def case_task(name: str, probe_result: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """A debug task that renders the derived variables with the given probe result."""
     return {"name": name, "ansible.builtin.debug": {"msg": EXPRESSION},
-            "vars": {"__airflow_os_packages_probe": before, "__airflow_lb_haproxy_installed_probe": after, **extra}}
+            "vars": {"__airflow_lb_probe": probe_result, **extra}}
 
 
 def write_playbook(tmp_path: Path, tls: dict[str, str]) -> Path:
     """A playbook with the role's defaults and vars and one task per case (plus a TLS case)."""
     (tmp_path / "templates").symlink_to(ROLE / "templates")
-    tasks = [case_task(name, before, after, {}) for name, (before, after) in CASES.items()]
-    tasks.append(case_task("tls", *CASES["debian_installed"], tls))
+    tasks = [case_task(name, probe_result, {}) for name, probe_result in CASES.items()]
+    tasks.append(case_task("tls", CASES["debian_installed"], tls))
     play = {"name": "Render", "hosts": "localhost", "connection": "local", "gather_facts": False,
             "vars_files": [str(ROLE / "defaults" / "main.yml"), str(ROLE / "vars" / "main.yml")], "tasks": tasks}
     playbook = tmp_path / "render.yml"
@@ -82,10 +79,9 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, An
     ("debian_installed", "2.6.12", True),
     ("el8_installed", "1.8.27", True),
     ("epoch", "2.8.3", True),
-    ("just_installed", "1.8.27", True),
     ("check_mode_first_run", "2.6", False),
 ])
-def test_haproxy_version_and_installed_come_from_the_package_probes(rendered: dict[str, dict[str, Any]], case: str,
+def test_haproxy_version_and_installed_come_from_the_probe(rendered: dict[str, dict[str, Any]], case: str,
                                                                      version: str, installed: bool) -> None:
     assert (rendered[case]["version"], rendered[case]["installed"]) == (version, installed)
 
@@ -102,7 +98,6 @@ def test_without_tls_only_haproxy_cfg_is_written_and_validated(rendered: dict[st
 
 def test_the_template_leaves_out_what_haproxy_1_8_lacks(rendered: dict[str, dict[str, Any]]) -> None:
     assert "retry-on" not in rendered["el8_installed"]["files"][-1]["content"]
-    assert "retry-on" not in rendered["just_installed"]["files"][-1]["content"]
 
 
 def test_with_tls_the_pem_comes_first_as_a_secret(rendered: dict[str, dict[str, Any]]) -> None:
