@@ -3,26 +3,14 @@ reads, against an in-process fake of psycopg2 (the real server runs in the molec
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
+from role_files import load
 
-SCRIPT = Path(__file__).resolve().parents[2] / "roles" / "airflow_metadata_db" / "files" / "check_postgres.py"
-
-
-def load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("check_postgres", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-check_postgres = load()
+check_postgres = load("airflow_metadata_db", "check_postgres.py")
 
 
 class FakeError(Exception):

@@ -3,26 +3,15 @@ itself runs in the molecule scenarios, against a real database)."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from role_files import load
 
-SCRIPT = Path(__file__).resolve().parents[2] / "roles" / "airflow" / "files" / "airflow_jobs_check.py"
-
-
-def load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("airflow_jobs_check", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-jobs_check = load()
+jobs_check = load("airflow", "airflow_jobs_check.py")
+SCRIPT = Path(jobs_check.__file__)
 
 
 def test_job_types_keep_their_order_once_each() -> None:
