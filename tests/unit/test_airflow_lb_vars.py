@@ -6,19 +6,10 @@ the role derives from its probe, and the entries of its one files task.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-
-REPO = Path(__file__).resolve().parents[2]
-ROLE = REPO / "roles" / "airflow_lb"
-BIN = Path(sys.executable).parent
+from role_vars import render
 
 
 def probe(installed: bool, version: str | None) -> dict[str, Any]:
@@ -37,42 +28,15 @@ EXPRESSION = ("{{ {'version': __airflow_lb_haproxy_version, 'installed': __airfl
               " 'files': __airflow_lb_files} }}")
 
 
-def case_task(name: str, probe_result: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    """A debug task that renders the derived variables with the given probe result."""
-    return {"name": name, "ansible.builtin.debug": {"msg": EXPRESSION},
-            "vars": {"__airflow_lb_probe": probe_result, **extra}}
-
-
-def write_playbook(tmp_path: Path, tls: dict[str, str]) -> Path:
-    """A playbook with the role's defaults and vars and one task per case (plus a TLS case)."""
-    (tmp_path / "templates").symlink_to(ROLE / "templates")
-    tasks = [case_task(name, probe_result, {}) for name, probe_result in CASES.items()]
-    tasks.append(case_task("tls", CASES["debian_installed"], tls))
-    play = {"name": "Render", "hosts": "localhost", "connection": "local", "gather_facts": False,
-            "vars_files": [str(ROLE / "defaults" / "main.yml"), str(ROLE / "vars" / "main.yml")], "tasks": tasks}
-    playbook = tmp_path / "render.yml"
-    playbook.write_text(yaml.safe_dump([play], sort_keys=False))
-    return playbook
-
-
-def run_playbook(playbook: Path) -> dict[str, dict[str, Any]]:
-    """Run it; the rendered message of each task, by task name."""
-    env = os.environ | {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_LOCALHOST_WARNING": "0",
-                        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0"}
-    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", str(playbook)], capture_output=True,
-                          text=True, env=env, check=False, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    tasks = json.loads(proc.stdout)["plays"][0]["tasks"]
-    return {task["task"]["name"]: task["hosts"]["localhost"]["msg"] for task in tasks}
-
-
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     tmp_path = tmp_path_factory.mktemp("airflow_lb")
     (tmp_path / "lb.crt").write_text("-----BEGIN CERTIFICATE-----\nCERT\n-----END CERTIFICATE-----\n")
     (tmp_path / "lb.key").write_text("-----BEGIN PRIVATE KEY-----\nKEY\n-----END PRIVATE KEY-----\n")
     tls = {"airflow_lb_tls_cert": str(tmp_path / "lb.crt"), "airflow_lb_tls_key": str(tmp_path / "lb.key")}
-    return run_playbook(write_playbook(tmp_path, tls))
+    cases = {name: {"__airflow_lb_probe": probe_result} for name, probe_result in CASES.items()}
+    cases["tls"] = {"__airflow_lb_probe": CASES["debian_installed"], **tls}
+    return render(tmp_path, "airflow_lb", EXPRESSION, cases)
 
 
 @pytest.mark.parametrize(("case", "version", "installed"), [

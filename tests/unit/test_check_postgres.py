@@ -95,23 +95,22 @@ def test_a_fresh_database_has_no_revisions() -> None:
 
 def test_revisions_that_cannot_be_read_are_unknown() -> None:
     connection = FakeConnection(TABLES, fail_on="alembic_version_fab")
-    assert check_postgres.read_schema(connection, select, FakeError) is None
+    assert check_postgres.unless_error(lambda: check_postgres.schema_versions(connection, select), FakeError) is None
 
 
 def test_the_fab_user_is_found_or_missing() -> None:
     connection = FakeConnection(TABLES, users={"admin"})
-    assert check_postgres.read_user(connection, "admin", FakeError) is True
-    assert check_postgres.read_user(connection, "someone", FakeError) is False
+    assert check_postgres.fab_user_exists(connection, "admin") is True
+    assert check_postgres.fab_user_exists(connection, "someone") is False
 
 
-def test_the_fab_user_is_unknown_before_the_fab_tables_exist_or_when_not_asked() -> None:
-    assert check_postgres.read_user(FakeConnection(TABLES, users=None), "admin", FakeError) is None
-    assert check_postgres.read_user(FakeConnection(TABLES, users={"admin"}), "", FakeError) is None
+def test_the_fab_user_is_unknown_before_the_fab_tables_exist() -> None:
+    assert check_postgres.fab_user_exists(FakeConnection(TABLES, users=None), "admin") is None
 
 
 def test_a_user_table_that_cannot_be_read_is_unknown() -> None:
     connection = FakeConnection(TABLES, fail_on="FROM ab_user", users={"admin"})
-    assert check_postgres.read_user(connection, "admin", FakeError) is None
+    assert check_postgres.unless_error(lambda: check_postgres.fab_user_exists(connection, "admin"), FakeError) is None
 
 
 def fake_psycopg2(connection: FakeConnection | None, error: str = "") -> ModuleType:
@@ -151,6 +150,14 @@ def test_login_reports_the_server_version_the_schema_and_the_user(monkeypatch: p
     }
     assert "SELECT version_num FROM public.alembic_version" in connection.cursor_.queries
     assert connection.closed
+
+
+def test_no_user_is_looked_up_when_none_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    connection = FakeConnection(TABLES, users={"admin"})
+    install(monkeypatch, fake_psycopg2(connection))
+    monkeypatch.delenv("CHECK_POSTGRES_FAB_USER", raising=False)
+    assert check_postgres.check()["user_exists"] is None
+    assert not any("ab_user" in query for query in connection.cursor_.queries)
 
 
 def test_a_refused_login_names_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,18 +4,11 @@ rendered by Ansible on the controller from a registered host_probe result (no ho
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from role_vars import render
 
-REPO = Path(__file__).resolve().parents[2]
-ROLE = REPO / "roles" / "airflow_dag_sync"
-BIN = Path(sys.executable).parent
 STATUS_DIR = "/var/lib/airflow/dags/.status"
 TENANTS = [{"name": "team_a", "prefix": "team_a"}, {"name": "team_b", "prefix": "team_b"}]
 
@@ -38,28 +31,12 @@ CASES: dict[str, dict[str, Any]] = {
 EXPRESSION = "{{ {'files': __airflow_dag_sync_status_files, 'unsynced': __airflow_dag_sync_unsynced, 'detail': __airflow_dag_sync_unsynced_detail} }}"
 
 
-def render(tmp_path: Path) -> dict[str, dict[str, Any]]:
-    """Run one playbook with a debug task per case; the rendered values per case."""
-    tasks = [{"name": name, "ansible.builtin.debug": {"msg": EXPRESSION}, "vars": {"__airflow_dag_sync_status": probe}}
-             for name, probe in CASES.items()]
-    play = {"name": "Render", "hosts": "localhost", "connection": "local", "gather_facts": False,
-            "vars": {"airflow_dag_sync_root": "/var/lib/airflow/dags", "airflow_dag_sync_tenants": TENANTS,
-                     "airflow_venv_dir": "/opt/airflow", "airflow_config_dir": "/etc/airflow"},
-            "vars_files": [str(ROLE / "vars" / "main.yml")], "tasks": tasks}
-    playbook = tmp_path / "render.yml"
-    playbook.write_text(yaml.safe_dump([play], sort_keys=False))
-    env = {**os.environ, "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json", "ANSIBLE_LOCALHOST_WARNING": "false",
-           "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false"}
-    run = subprocess.run([str(BIN / "ansible-playbook"), str(playbook)], env=env, capture_output=True, text=True,
-                         check=False)
-    assert run.returncode == 0, run.stdout + run.stderr
-    tasks_out = json.loads(run.stdout)["plays"][0]["tasks"]
-    return {task["task"]["name"]: task["hosts"]["localhost"]["msg"] for task in tasks_out}
-
-
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    return render(tmp_path_factory.mktemp("dag_sync_vars"))
+    cases = {name: {"__airflow_dag_sync_status": probe} for name, probe in CASES.items()}
+    play_vars = {"airflow_dag_sync_root": "/var/lib/airflow/dags", "airflow_dag_sync_tenants": TENANTS,
+                 "airflow_venv_dir": "/opt/airflow", "airflow_config_dir": "/etc/airflow"}
+    return render(tmp_path_factory.mktemp("dag_sync_vars"), "airflow_dag_sync", EXPRESSION, cases, play_vars)
 
 
 def test_one_status_file_per_tenant(rendered: dict[str, dict[str, Any]]) -> None:

@@ -25,7 +25,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 REASONS = (
     ("password authentication failed", "authentication"),
@@ -55,6 +55,8 @@ VERSION_TABLES = (
     " WHERE table_name LIKE 'alembic\\_version%' ORDER BY table_schema, table_name"
 )
 
+T = TypeVar("T")
+
 # Builds the query of one version table from its schema and name (quoted by the driver).
 SelectVersions = Callable[[str, str], Any]
 
@@ -70,14 +72,6 @@ def schema_versions(connection: Any, select_versions: SelectVersions) -> dict[st
     return versions
 
 
-def read_schema(connection: Any, select_versions: SelectVersions, error: type[Exception]) -> dict[str, list[str]] | None:
-    """The revisions, or None when they cannot be read (the role then asks Airflow)."""
-    try:
-        return schema_versions(connection, select_versions)
-    except error:
-        return None
-
-
 def fab_user_exists(connection: Any, username: str) -> bool | None:
     """Whether FAB's user table has the user; None before FAB's tables exist."""
     with connection.cursor() as cursor:
@@ -88,12 +82,10 @@ def fab_user_exists(connection: Any, username: str) -> bool | None:
         return bool(cursor.fetchone()[0])
 
 
-def read_user(connection: Any, username: str, error: type[Exception]) -> bool | None:
-    """The answer of fab_user_exists, or None when there is no user to look up or it cannot be read."""
-    if not username:
-        return None
+def unless_error(read: Callable[[], T], error: type[Exception]) -> T | None:
+    """What read() answers, or None when the database refuses (the role then asks Airflow)."""
     try:
-        return fab_user_exists(connection, username)
+        return read()
     except error:
         return None
 
@@ -109,6 +101,7 @@ def check() -> dict[str, object]:
     def select_versions(schema: str, table: str) -> Any:
         return sql.SQL("SELECT version_num FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
 
+    username = os.environ.get("CHECK_POSTGRES_FAB_USER", "")
     try:
         connection = psycopg2.connect("")
     except psycopg2.Error as exc:
@@ -118,8 +111,9 @@ def check() -> dict[str, object]:
         return {
             "ok": True,
             "server_version": connection.server_version,
-            "schema": read_schema(connection, select_versions, psycopg2.Error),
-            "user_exists": read_user(connection, os.environ.get("CHECK_POSTGRES_FAB_USER", ""), psycopg2.Error),
+            "schema": unless_error(lambda: schema_versions(connection, select_versions), psycopg2.Error),
+            "user_exists": unless_error(lambda: fab_user_exists(connection, username), psycopg2.Error)
+            if username else None,
         }
     finally:
         connection.close()

@@ -1,0 +1,52 @@
+"""Render a role's derived variables with Ansible on the controller (no host is touched).
+
+One ansible-playbook run on localhost: the role's defaults (when it has them) and vars, and one
+debug task per case that renders an expression with the case's variables (registered results,
+options). The rendered message of each case, by name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROLES = Path(__file__).resolve().parents[2] / "roles"
+BIN = Path(sys.executable).parent
+
+
+def playbook(tmp_path: Path, role: str, expression: str, cases: dict[str, dict[str, Any]],
+             play_vars: dict[str, Any]) -> Path:
+    """The playbook of render(); the role's templates are reachable for template lookups."""
+    role_dir = ROLES / role
+    (tmp_path / "templates").symlink_to(role_dir / "templates")
+    inventory_vars = tmp_path / "inventory_vars.yml"
+    inventory_vars.write_text(yaml.safe_dump(play_vars))
+    # Later files win: the role's defaults, then what an inventory would set, then the role's vars.
+    vars_files = [str(path) for path in (role_dir / "defaults" / "main.yml", inventory_vars, role_dir / "vars" / "main.yml")
+                  if path.exists()]
+    tasks = [{"name": name, "ansible.builtin.debug": {"msg": expression}, "vars": case_vars}
+             for name, case_vars in cases.items()]
+    play = {"name": "Render", "hosts": "localhost", "connection": "local", "gather_facts": False,
+            "vars_files": vars_files, "tasks": tasks}
+    path = tmp_path / "render.yml"
+    path.write_text(yaml.safe_dump([play], sort_keys=False))
+    return path
+
+
+def render(tmp_path: Path, role: str, expression: str, cases: dict[str, dict[str, Any]],
+           play_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run the playbook; the rendered expression of each case, by case name."""
+    env = os.environ | {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_LOCALHOST_WARNING": "0",
+                        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0"}
+    path = playbook(tmp_path, role, expression, cases, play_vars or {})
+    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", str(path)], capture_output=True,
+                          text=True, env=env, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    tasks = json.loads(proc.stdout)["plays"][0]["tasks"]
+    return {task["task"]["name"]: task["hosts"]["localhost"]["msg"] for task in tasks}
