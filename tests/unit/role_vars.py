@@ -1,8 +1,9 @@
 """Render a role's derived variables with Ansible on the controller (no host is touched).
 
-One ansible-playbook run on localhost: the role's defaults (when it has them) and vars, and one
-debug task per case that renders an expression with the case's variables (registered results,
-options). The rendered message of each case, by name.
+run_playbook() runs any playbook on localhost and gives each task's result. render() builds one for
+a role's variables: the role's defaults (when it has them) and vars, and one debug task per case
+that renders an expression with the case's variables (registered results, options); it gives the
+rendered message of each case, by name.
 """
 
 from __future__ import annotations
@@ -39,14 +40,22 @@ def playbook(tmp_path: Path, role: str, expression: str, cases: dict[str, dict[s
     return path
 
 
+def run_playbook(path: Path, succeed: bool = True) -> dict[str, dict[str, Any]]:
+    """Run a playbook on localhost; each task's result by task name (json callback).
+
+    succeed: whether the run must exit 0 (else it must fail).
+    """
+    env = os.environ | {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_LOCALHOST_WARNING": "0",
+                        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0"}
+    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", str(path)], capture_output=True,
+                          text=True, env=env, check=False, timeout=300)
+    assert (proc.returncode == 0) == succeed, proc.stdout + proc.stderr
+    tasks = json.loads(proc.stdout)["plays"][0]["tasks"]
+    return {task["task"]["name"]: task["hosts"]["localhost"] for task in tasks}
+
+
 def render(tmp_path: Path, role: str, expression: str, cases: dict[str, dict[str, Any]],
            play_vars: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run the playbook; the rendered expression of each case, by case name."""
-    env = os.environ | {"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_LOCALHOST_WARNING": "0",
-                        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0"}
-    path = playbook(tmp_path, role, expression, cases, play_vars or {})
-    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", str(path)], capture_output=True,
-                          text=True, env=env, check=False, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    tasks = json.loads(proc.stdout)["plays"][0]["tasks"]
-    return {task["task"]["name"]: task["hosts"]["localhost"]["msg"] for task in tasks}
+    results = run_playbook(playbook(tmp_path, role, expression, cases, play_vars or {}))
+    return {name: result["msg"] for name, result in results.items()}
