@@ -67,6 +67,16 @@ options:
             Entries before it in O(files) are already applied then.
           - Only for O(files[].state=file).
         type: str
+  found:
+    description:
+      - The state of the paths as M(airflow_deploy.cluster.host_probe) gave it (its C(stats), the answer
+        to its O(airflow_deploy.cluster.host_probe#module:stat) question), typically read by a preflight
+        earlier in the run.
+      - When every entry is already as wanted according to it (type, content, owner, group, mode), the
+        module does not run at all; the task costs no remote execution and reports no change. A path it
+        does not cover, or any difference, makes the module run and decide as usual.
+      - Handled by the action on the controller; never sent to the host.
+    type: dict
 attributes:
   check_mode:
     support: full
@@ -149,6 +159,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
         },
         "required_if": [("state", "file", ("content",))],
     },
+    "found": {"type": "dict"},
 }
 
 

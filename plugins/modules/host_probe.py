@@ -34,6 +34,16 @@ options:
     type: list
     elements: path
     default: []
+  stat:
+    description:
+      - Paths whose type, owner, group and mode are returned, with the SHA-1 of a regular file's content
+        (as M(airflow_deploy.cluster.files) returns it). The content itself is not returned, so secrets may be
+        among them.
+      - M(airflow_deploy.cluster.files) takes this answer as O(airflow_deploy.cluster.files#module:found) and
+        skips its remote run when every entry is already as wanted.
+    type: list
+    elements: path
+    default: []
   packages:
     description: OS packages; whether each is installed, and its version, from the package database.
     type: dict
@@ -129,6 +139,14 @@ contents:
   returned: always
   type: dict
   sample: {/opt/airflow/.airflow-deploy-install.json: '{"requirements": ["apache-airflow==3.3.2"]}'}
+stats:
+  description:
+    - Per path of O(stat), its C(type) (V(file), V(directory), V(link) or V(other)), C(owner), C(group),
+      C(mode) (octal string) and, for a regular file, C(sha1); null when it does not exist.
+    - Owner and group are names, or numbers when the host has no name for them.
+  returned: always
+  type: dict
+  sample: {/etc/airflow/airflow.cfg: {type: file, owner: root, group: airflow, mode: "0640", sha1: 3c3b0c6e...}}
 packages:
   description: Per package of O(packages.names), whether it is installed.
   returned: when O(packages) is set
@@ -169,6 +187,7 @@ import os
 import pwd
 import re
 import socket
+import stat
 import subprocess
 import time
 from typing import Any
@@ -180,6 +199,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "units": {"type": "list", "elements": "str", "default": []},
     "running_pattern": {"type": "str"},
     "read": {"type": "list", "elements": "path", "default": []},
+    "stat": {"type": "list", "elements": "path", "default": []},
     "packages": {
         "type": "dict",
         "options": {
@@ -310,6 +330,38 @@ def read_text(path: str) -> str | None:
         return None
 
 
+def name_of(number: int, lookup: Any) -> str:
+    """The user or group name of a number, or the number itself when the host has no name for it."""
+    try:
+        return str(lookup(number)[0])
+    except KeyError:
+        return str(number)
+
+
+def sha1_of(path: str) -> str:
+    """SHA-1 of a file's content, read in blocks."""
+    digest = hashlib.sha1()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(65536), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def stat_path(path: str) -> dict[str, Any] | None:
+    """Type, owner, group and mode of a path (not following a final link), and a file's SHA-1; None when absent."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    kind = ("link" if stat.S_ISLNK(info.st_mode) else "directory" if stat.S_ISDIR(info.st_mode)
+            else "file" if stat.S_ISREG(info.st_mode) else "other")
+    result: dict[str, Any] = {"type": kind, "owner": name_of(info.st_uid, pwd.getpwuid),
+                              "group": name_of(info.st_gid, grp.getgrgid), "mode": f"{stat.S_IMODE(info.st_mode):04o}"}
+    if kind == "file":
+        result["sha1"] = sha1_of(path)
+    return result
+
+
 def env_hashes(path: str, names: list[str]) -> dict[str, str] | None:
     """SHA-256 of each NAME=value line of the file (of '' for a missing name); None without the file."""
     text = read_text(path)
@@ -343,7 +395,8 @@ def probe(module: AnsibleModule) -> dict[str, Any]:
     result: dict[str, Any] = {"changed": False, "units": probe_units(module, params["units"]),
                               "users": {name: probe_user(name) for name in params["users"]},
                               "groups": {name: probe_group(name) for name in params["groups"]},
-                              "contents": {path: read_text(path) for path in params["read"]}}
+                              "contents": {path: read_text(path) for path in params["read"]},
+                              "stats": {path: stat_path(path) for path in params["stat"]}}
     if params["running_pattern"]:
         result["running"] = probe_running(module, params["running_pattern"])
     if params["packages"]:

@@ -142,7 +142,7 @@ def test_users_and_groups_are_read_from_the_account_databases() -> None:
 
 def test_options_left_out_are_not_asked() -> None:
     result = run_module("host_probe", {})
-    assert result == {"changed": False, "units": {}, "users": {}, "groups": {}, "contents": {},
+    assert result == {"changed": False, "units": {}, "users": {}, "groups": {}, "contents": {}, "stats": {},
                       "invocation": result["invocation"]}
 
 
