@@ -70,6 +70,13 @@ options:
     description: Seconds between two runs of an unhealthy check command.
     type: int
     default: 5
+  airflow_hostname:
+    description:
+      - Also return the name under which Airflow's default C(hostname_callable) (C(airflow.utils.net.getfqdn))
+        records the jobs of this host, computed the same way, without loading Airflow.
+      - Another host can then check this host's job heartbeats (C(airflow-jobs-check <type>@<hostname>)).
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -112,9 +119,15 @@ command:
   returned: when O(command) is set
   type: dict
   sample: {rc: 0, stdout_lines: [TriggererJob alive], stderr: "", healthy: true}
+airflow_hostname:
+  description: The name Airflow's default C(hostname_callable) gives this host (see O(airflow_hostname)).
+  returned: when O(airflow_hostname) is true
+  type: str
+  sample: airflow1.example.com
 """
 
 import json
+import socket
 import subprocess
 import time
 from typing import Any
@@ -143,6 +156,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "wait": {"type": "int", "default": 0},
     "interval": {"type": "int", "default": 2},
     "command_interval": {"type": "int", "default": 5},
+    "airflow_hostname": {"type": "bool", "default": False},
 }
 
 
@@ -256,6 +270,20 @@ def describe(probe: Probe) -> str:
     return "unhealthy: " + ", ".join(parts) if parts else "healthy"
 
 
+def airflow_hostname() -> str:
+    """The host name as airflow.utils.net.getfqdn() gives it (Airflow's default hostname_callable).
+
+    Not socket.getfqdn(): Airflow takes the canonical name of the first address getaddrinfo() returns
+    for gethostname(), and the host name itself when there is none.
+    """
+    name = socket.gethostname()
+    try:
+        addresses = socket.getaddrinfo(name, None, 0, socket.SOCK_DGRAM, 0, socket.AI_CANONNAME)
+    except OSError:
+        return name
+    return next((address[3] for address in addresses if address[3]), name)
+
+
 def run(params: dict[str, Any]) -> dict[str, Any]:
     """Ask until every check is healthy or the wait is over; the module result."""
     probe = Probe(params)
@@ -269,6 +297,8 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
                               "http": probe.http, "msg": describe(probe)}
     if probe.command is not None:
         result["command"] = probe.command
+    if params["airflow_hostname"]:
+        result["airflow_hostname"] = airflow_hostname()
     return result
 
 

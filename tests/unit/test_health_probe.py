@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible_collections.airflow_deploy.cluster.plugins.modules import health_probe
 from ansible_collections.airflow_deploy.cluster.plugins.modules.health_probe import judge, value_at
 from module_runner import run_module
 
@@ -134,3 +135,28 @@ def test_wait_gives_up_and_names_what_stayed_unhealthy(server: str) -> None:
     assert result["unhealthy"] == ["scheduler"]
     assert Handler.hits["/down"] >= 2
     assert result["msg"].startswith("unhealthy: scheduler (HTTP 503")
+
+
+def test_airflow_hostname_is_the_canonical_name_of_the_first_address_that_has_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As airflow.utils.net.getfqdn(), Airflow's default hostname_callable, names the host."""
+    monkeypatch.setattr(health_probe.socket, "gethostname", lambda: "airflow1")
+    monkeypatch.setattr(health_probe.socket, "getaddrinfo",
+                        lambda *args: [(2, 2, 17, "", ("10.0.0.120", 0)), (2, 2, 17, "airflow1.example.com", ("10.0.0.120", 0))])
+    assert health_probe.airflow_hostname() == "airflow1.example.com"
+
+
+@pytest.mark.parametrize("answer", [OSError("no such host"), [(2, 2, 17, "", ("10.0.0.120", 0))]])
+def test_airflow_hostname_falls_back_to_the_host_name(monkeypatch: pytest.MonkeyPatch, answer: Any) -> None:
+    def getaddrinfo(*args: Any) -> Any:
+        if isinstance(answer, OSError):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(health_probe.socket, "gethostname", lambda: "airflow1")
+    monkeypatch.setattr(health_probe.socket, "getaddrinfo", getaddrinfo)
+    assert health_probe.airflow_hostname() == "airflow1"
+
+
+def test_airflow_hostname_is_returned_only_when_asked() -> None:
+    assert "airflow_hostname" not in run_module("health_probe", {})
+    assert run_module("health_probe", {"airflow_hostname": True})["airflow_hostname"] == health_probe.airflow_hostname()

@@ -18,7 +18,13 @@ def test_job_types_keep_their_order_once_each() -> None:
     assert jobs_check.parse_args(["TriggererJob", "DagProcessorJob", "TriggererJob"]) == ["TriggererJob", "DagProcessorJob"]
 
 
-@pytest.mark.parametrize("argv", [[], ["Bogus"], ["TriggererJob", "triggerer"]])
+def test_a_check_may_name_the_host_whose_jobs_it_asks_about() -> None:
+    assert jobs_check.parse_args(["TriggererJob@airflow1.example.com", "TriggererJob", "TriggererJob@airflow1.example.com"]) == [
+        "TriggererJob@airflow1.example.com", "TriggererJob"]
+
+
+@pytest.mark.parametrize("argv", [[], ["Bogus"], ["TriggererJob", "triggerer"], ["TriggererJob@"], ["TriggererJob@ "],
+                                  ["Bogus@airflow1"]])
 def test_bad_arguments_are_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         jobs_check.parse_args(argv)
@@ -33,6 +39,7 @@ def test_bad_arguments_are_usage_errors(argv: list[str], capsys: pytest.CaptureF
         ({"DagProcessorJob": True, "TriggererJob": False}, ["DagProcessorJob alive", "TriggererJob dead"], 1),
         ({"SchedulerJob": False}, ["SchedulerJob dead"], 1),
         ({}, [], 1),
+        ({"TriggererJob@airflow1": True, "TriggererJob@airflow2": False}, ["TriggererJob@airflow1 alive", "TriggererJob@airflow2 dead"], 1),
     ],
 )
 def test_report_lines_and_status(alive: dict[str, bool], lines: list[str], status: int) -> None:
@@ -57,7 +64,7 @@ def test_runs_from_standard_input_as_the_wrapper_runs_it() -> None:
     source = SCRIPT.read_text()
     usage = subprocess.run([sys.executable, "-", "Bogus"], input=source, capture_output=True, text=True, check=False)
     assert usage.returncode == 2
-    assert "invalid choice: 'Bogus'" in usage.stderr
+    assert "invalid check 'Bogus'" in usage.stderr
     # Valid arguments get past parsing to the Airflow import (not installed here): an error, status 1.
     no_airflow = subprocess.run([sys.executable, "-", "TriggererJob"], input=source, capture_output=True, text=True, check=False)
     assert no_airflow.returncode == 1
