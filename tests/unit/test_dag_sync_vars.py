@@ -60,3 +60,40 @@ def test_a_tenant_without_status_file_has_not_synced(rendered: dict[str, dict[st
 
 def test_a_failure_without_error_text_says_so(rendered: dict[str, dict[str, Any]]) -> None:
     assert rendered["failing_without_error"]["detail"] == "team_a (no error recorded)"
+
+
+SYNCED = contents(status(True), status(True))
+NOT_CHANGED: dict[str, Any] = {"changed": False, "changed_paths": []}
+UNIT_AS_FOUND: dict[str, Any] = {"changed": False, "skipped": True}
+SETTLED_CASES: dict[str, dict[str, Any]] = {
+    "preflight_synced_nothing_changed": {"__airflow_dag_sync_probe": SYNCED, "__airflow_dag_sync_engine_result": NOT_CHANGED,
+                                         "__airflow_unit": UNIT_AS_FOUND},
+    "engine_files_changed": {"__airflow_dag_sync_probe": SYNCED, "__airflow_unit": UNIT_AS_FOUND,
+                             "__airflow_dag_sync_engine_result": {"changed": True, "changed_paths": ["/etc/airflow/dag-sync.json"]}},
+    "engine_started": {"__airflow_dag_sync_probe": SYNCED, "__airflow_dag_sync_engine_result": NOT_CHANGED,
+                       "__airflow_unit": {"changed": True, "started": True, "file_changed": True}},
+    "preflight_one_unsynced": {"__airflow_dag_sync_probe": contents(None, status(True)),
+                               "__airflow_dag_sync_engine_result": NOT_CHANGED, "__airflow_unit": UNIT_AS_FOUND},
+    "no_preflight_probe": {"__airflow_dag_sync_engine_result": NOT_CHANGED, "__airflow_unit": UNIT_AS_FOUND},
+}
+
+
+@pytest.fixture(scope="module")
+def settled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    play_vars = {"airflow_dag_sync_root": "/var/lib/airflow/dags", "airflow_dag_sync_tenants": TENANTS,
+                 "airflow_venv_dir": "/opt/airflow", "airflow_config_dir": "/etc/airflow"}
+    expression = "{{ {'settled': __airflow_dag_sync_settled | bool, 'unsynced': __airflow_dag_sync_unsynced} }}"
+    return render(tmp_path_factory.mktemp("dag_sync_settled"), "airflow_dag_sync", expression, SETTLED_CASES, play_vars)
+
+
+def test_no_wait_when_the_preflight_found_every_tenant_synced_and_nothing_changed(settled: dict[str, Any]) -> None:
+    assert settled["preflight_synced_nothing_changed"] == {"settled": True, "unsynced": []}
+
+
+@pytest.mark.parametrize("case", ["engine_files_changed", "engine_started", "preflight_one_unsynced", "no_preflight_probe"])
+def test_the_wait_runs_after_any_change_or_without_a_synced_preflight(settled: dict[str, Any], case: str) -> None:
+    assert settled[case]["settled"] is False
+
+
+def test_the_preflight_status_names_the_unsynced_tenants_until_the_wait_reads_again(settled: dict[str, Any]) -> None:
+    assert settled["preflight_one_unsynced"]["unsynced"] == ["team_a"]
