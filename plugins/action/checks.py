@@ -17,7 +17,16 @@ from typing import Any
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-KEYS = frozenset({"that", "msg", "loop"})
+# Validated by Ansible (ActionBase.validate_argument_spec): unknown or missing keys are named there.
+ARGUMENT_SPEC: dict[str, Any] = {
+    "checks": {
+        "type": "list",
+        "elements": "dict",
+        "required": True,
+        "options": {"that": {"type": "raw", "required": True}, "msg": {"type": "str", "required": True},
+                    "loop": {"type": "raw"}},
+    },
+}
 
 
 def conditions(check: Mapping[str, Any]) -> list[Any]:
@@ -30,19 +39,11 @@ def conditions(check: Mapping[str, Any]) -> list[Any]:
     raise AnsibleActionFail(f"checks: 'that' must be a conditional or a non-empty list of them, got {that!r}")
 
 
-def validate(checks: Any) -> list[Mapping[str, Any]]:
-    """The checks, or a clear error naming the entry that is not a check."""
-    if not isinstance(checks, list) or not checks:
+def validate(checks: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """What the argument spec cannot say: at least one check, each with usable conditionals."""
+    if not checks:
         raise AnsibleActionFail("checks: 'checks' must be a non-empty list of {that, msg} entries")
-    for index, check in enumerate(checks):
-        if not isinstance(check, Mapping):
-            raise AnsibleActionFail(f"checks: entry {index} is not a mapping: {check!r}")
-        unknown = sorted(set(check) - KEYS)
-        if unknown or "that" not in check or "msg" not in check:
-            raise AnsibleActionFail(
-                f"checks: entry {index} needs 'that' and 'msg' (optional: 'loop'); "
-                f"unknown keys: {', '.join(unknown) or 'none'}"
-            )
+    for check in checks:
         conditions(check)
     return checks
 
@@ -60,7 +61,7 @@ def failures(
     """
     messages = []
     for check in checks:
-        loop = [{}] if "loop" not in check else [{"item": item} for item in items(check["loop"])]
+        loop = [{}] if check.get("loop") is None else [{"item": item} for item in items(check["loop"])]
         for local in loop:
             if not passes(check, local):
                 messages.append(render(check["msg"], local).strip())
@@ -107,10 +108,8 @@ class ActionModule(ActionBase):
 
     def run(self, tmp: Any = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
-        checks = validate(self._task.args.get("checks"))
-        unknown = sorted(set(self._task.args) - {"checks"})
-        if unknown:
-            raise AnsibleActionFail(f"checks: unknown options {', '.join(unknown)}")
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        checks = validate(args["checks"])
         messages = failures(checks, self._passes, self._render, self._items)
         result["changed"] = False
         if messages:

@@ -134,13 +134,13 @@ checksums:
   sample: {/etc/myapp/myapp.cfg: 3c3b0c6e2e8f7e0e9c2c4b1b8f4f2f2c1a0d9e8f}
 """
 
-import hashlib
 import os
 import shlex
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.airflow_deploy.cluster.plugins.module_utils.atomic_file import ensure_file, settle_attributes
+from ansible_collections.airflow_deploy.cluster.plugins.module_utils.found import content_sha1
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "files": {
@@ -210,7 +210,7 @@ def apply(module: AnsibleModule) -> dict[str, Any]:
         if entry["state"] == "directory":
             created = ensure_directory(module, entry)
         else:
-            checksums[path] = hashlib.sha1(entry["content"].encode("utf-8")).hexdigest()
+            checksums[path] = content_sha1(entry["content"])
             created = ensure_file(module, entry, befores)
         if settle_attributes(module, entry, created):
             changed_paths.append(path)
