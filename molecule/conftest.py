@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 # Cluster probes shared with make bench-cluster (the load client, HAProxy states, S3 objects).
 sys.path.insert(0, str(REPO / "tools"))
-from cluster_probe import LoadClient, haproxy_states, haproxy_worker_pid, s3  # noqa: E402,F401  (re-exported to the tests)
+from cluster_probe import BACKEND, LoadClient, haproxy_states, haproxy_worker_pid, s3  # noqa: E402,F401  (re-exported to the tests)
 
 
 def journal(host: Any, unit: str, lines: int = 80) -> str:

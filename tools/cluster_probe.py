@@ -66,13 +66,15 @@ def s3(container: str, action: str, bucket: str, key: str, body: str = "") -> No
 @dataclass
 class LoadClient:
     """Sends `rate` requests per second to `base`, each on its own thread so a slow answer does not lower
-    the rate, cycling through `requests` (path, headers); records every failure (not 200, error, timeout)."""
+    the rate, cycling through `requests` (path, headers); records every failure (not 200, error, timeout)
+    and counts the answered ones (200), so a test can wait for answers instead of sleeping."""
 
     base: str
     requests: list[tuple[str, dict[str, str]]]
     rate: float = 10.0
     timeout: float = 10.0
     sent: int = 0
+    answered: int = 0
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -96,6 +98,20 @@ class LoadClient:
             self.sent += 1
             if error:
                 self.failures.append(f"{path}: {error}")
+            else:
+                self.answered += 1
+
+    def wait_answered(self, count: int, timeout: float) -> int:
+        """Wait until `count` more requests than now have been answered (200); return the answered total.
+        Raises TimeoutError with the counts when they are not answered within `timeout` seconds."""
+        wanted = self.answered + count
+        deadline = time.monotonic() + timeout
+        while self.answered < wanted:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.answered} of {wanted} requests answered after {timeout:.0f} s "
+                                   f"({len(self.failures)} failed: {self.failures[:5]})")
+            time.sleep(0.1)
+        return self.answered
 
     def _loop(self) -> None:
         start = tick = time.monotonic()
