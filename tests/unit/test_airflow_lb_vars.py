@@ -1,7 +1,8 @@
-"""The airflow_lb role's derived variables, rendered by Ansible on the controller (no host is touched).
+"""The airflow_lb role's derived HAProxy version and its haproxy.cfg template, rendered by Ansible on
+the controller (no host is touched).
 
-One ansible-playbook run on localhost renders, per case, the HAProxy version and installed state
-the role derives from its probe, and the entries of its one files task.
+The version comes from the registered `haproxy -v` of tasks/haproxy.yml; the template is rendered
+with the role's defaults and vars as ansible.builtin.template would render it.
 """
 
 from __future__ import annotations
@@ -12,66 +13,68 @@ import pytest
 from role_vars import render
 
 
-def probe(installed: bool, version: str | None) -> dict[str, Any]:
-    """A registered result of the role's host_probe after the install step."""
-    return {"changed": False, "packages": {"haproxy": installed}, "package_versions": {"haproxy": version}}
+def haproxy_v(stdout: str, rc: int = 0) -> dict[str, Any]:
+    """A registered result of the role's `haproxy -v` task."""
+    return {"changed": False, "rc": rc, "stdout": stdout}
 
 
-# name -> the probe after the install step
+# name -> the registered `haproxy -v`
 CASES: dict[str, dict[str, Any]] = {
-    "debian_installed": probe(True, "2.6.12-1+deb12u1"),
-    "el8_installed": probe(True, "1.8.27-5.el8"),
-    "epoch": probe(True, "1:2.8.3-1.el9"),
-    "check_mode_first_run": probe(False, None),
+    "debian": haproxy_v("HAProxy version 2.6.12-1+deb12u1 2023/12/16 - https://haproxy.org/\nStatus: long-term"),
+    "el8": haproxy_v("HAProxy version 1.8.27-493ce0b 2020/11/06\nCopyright 2000-2020 Willy Tarreau"),
+    "el9": haproxy_v("HAProxy version 2.4.22-f8e3218 2023/02/14 - https://haproxy.org/"),
+    "check_mode_first_run": haproxy_v("", rc=2),
 }
-EXPRESSION = ("{{ {'version': __airflow_lb_haproxy_version, 'installed': __airflow_lb_haproxy_installed | bool,"
-              " 'files': __airflow_lb_files} }}")
+EXPRESSION = "{{ {'version': __airflow_lb_haproxy_version, 'cfg': lookup('ansible.builtin.template', 'haproxy.cfg.j2')} }}"
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     tmp_path = tmp_path_factory.mktemp("airflow_lb")
-    (tmp_path / "lb.crt").write_text("-----BEGIN CERTIFICATE-----\nCERT\n-----END CERTIFICATE-----\n")
-    (tmp_path / "lb.key").write_text("-----BEGIN PRIVATE KEY-----\nKEY\n-----END PRIVATE KEY-----\n")
-    tls = {"airflow_lb_tls_cert": str(tmp_path / "lb.crt"), "airflow_lb_tls_key": str(tmp_path / "lb.key")}
-    cases = {name: {"__airflow_lb_probe": probe_result} for name, probe_result in CASES.items()}
-    cases["tls"] = {"__airflow_lb_probe": CASES["debian_installed"], **tls}
-    return render(tmp_path, "airflow_lb", EXPRESSION, cases)
+    cases = {name: {"__airflow_lb_haproxy_v": result} for name, result in CASES.items()}
+    cases["tls"] = {"__airflow_lb_haproxy_v": CASES["debian"], "airflow_lb_tls_cert": "/controller/lb.crt",
+                    "airflow_lb_tls_key": "/controller/lb.key"}
+    return render(tmp_path, "airflow_lb", EXPRESSION, cases, {"airflow_lb_backend_hosts": ["localhost"]})
 
 
-@pytest.mark.parametrize(("case", "version", "installed"), [
-    ("debian_installed", "2.6.12", True),
-    ("el8_installed", "1.8.27", True),
-    ("epoch", "2.8.3", True),
-    ("check_mode_first_run", "2.6", False),
+@pytest.mark.parametrize(("case", "version"), [
+    ("debian", "2.6.12"),
+    ("el8", "1.8.27"),
+    ("el9", "2.4.22"),
+    ("check_mode_first_run", "2.6"),
 ])
-def test_haproxy_version_and_installed_come_from_the_probe(rendered: dict[str, dict[str, Any]], case: str,
-                                                                     version: str, installed: bool) -> None:
-    assert (rendered[case]["version"], rendered[case]["installed"]) == (version, installed)
+def test_the_haproxy_version_comes_from_haproxy_v(rendered: dict[str, dict[str, Any]], case: str, version: str) -> None:
+    assert rendered[case]["version"] == version
 
 
-def test_without_tls_only_haproxy_cfg_is_written_and_validated(rendered: dict[str, dict[str, Any]]) -> None:
-    [cfg] = rendered["debian_installed"]["files"]
-    assert {key: cfg[key] for key in ("path", "owner", "group", "mode", "validate")} == {
-        "path": "/etc/haproxy/haproxy.cfg", "owner": "root", "group": "haproxy", "mode": "0640",
-        "validate": "haproxy -c -f %s"}
-    assert "retry-on conn-failure empty-response" in cfg["content"]
-    assert cfg["content"].startswith("#")  # ansible_managed, as a comment
-    assert "ssl crt" not in cfg["content"]
+def test_without_tls_the_template_serves_plain_http(rendered: dict[str, dict[str, Any]]) -> None:
+    cfg = rendered["debian"]["cfg"]
+    assert cfg.startswith("#")  # ansible_managed, as a comment
+    assert "retry-on conn-failure empty-response" in cfg
+    assert "ssl crt" not in cfg
+    assert "server localhost localhost:8080" in cfg
 
 
 def test_the_template_leaves_out_what_haproxy_1_8_lacks(rendered: dict[str, dict[str, Any]]) -> None:
-    assert "retry-on" not in rendered["el8_installed"]["files"][-1]["content"]
+    assert "retry-on" not in rendered["el8"]["cfg"]
+    assert "retry-on" in rendered["el9"]["cfg"]
 
 
-def test_with_tls_the_pem_comes_first_as_a_secret(rendered: dict[str, dict[str, Any]]) -> None:
-    directory, pem, cfg = rendered["tls"]["files"]
-    assert directory == {"path": "/etc/haproxy/certs", "state": "directory", "owner": "root", "group": "haproxy",
-                         "mode": "0750"}
-    assert {key: pem[key] for key in ("path", "owner", "group", "mode", "secret")} == {
-        "path": "/etc/haproxy/certs/airflow.pem", "owner": "root", "group": "haproxy", "mode": "0640", "secret": True}
-    assert "validate" not in pem
-    assert pem["content"] == ("-----BEGIN CERTIFICATE-----\nCERT\n-----END CERTIFICATE-----\n"
-                              "-----BEGIN PRIVATE KEY-----\nKEY\n-----END PRIVATE KEY-----\n")
-    assert "ssl crt /etc/haproxy/certs/airflow.pem" in cfg["content"]
-    assert cfg["validate"] == "haproxy -c -f %s"
+def test_with_tls_the_https_frontend_loads_the_pem(rendered: dict[str, dict[str, Any]]) -> None:
+    cfg = rendered["tls"]["cfg"]
+    assert "ssl crt /etc/haproxy/certs/airflow.pem" in cfg
+    assert "ssl-min-ver TLSv1.2" in cfg
+
+
+def test_the_preflight_names_the_options_out_of_range(tmp_path_factory: pytest.TempPathFactory) -> None:
+    cases = {
+        "defaults": {},
+        "bad": {"airflow_lb_http_port": 0, "airflow_lb_backend_port": 70000, "airflow_lb_timeout_client": "1 minute",
+                "airflow_lb_slowstart": 30},
+    }
+    expression = "{{ {'ports': __airflow_lb_bad_ports, 'durations': __airflow_lb_bad_durations} }}"
+    rendered = render(tmp_path_factory.mktemp("airflow_lb_checks"), "airflow_lb", expression, cases)
+    assert rendered["defaults"] == {"ports": [], "durations": []}
+    assert rendered["bad"]["ports"] == [{"key": "airflow_lb_http_port", "value": "0"},
+                                        {"key": "airflow_lb_backend_port", "value": "70000"}]
+    assert rendered["bad"]["durations"] == [{"key": "airflow_lb_timeout_client", "value": "1 minute"}]
