@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 import pytest
-from conftest import api, assert_service_running, s3, token, wait_for
+from conftest import api, assert_fails_in_preflight, assert_service_running, s3, token, wait_for
 
 S3_HOST = "mol-dag-sync-s3"
 BUCKET = "airflow-dags"
@@ -109,3 +109,13 @@ def test_traversal_key_rejected(host: Any) -> None:
     assert not host.file(f"{ROOT}/escape.py").exists
     assert not host.file(f"{ROOT}/team_a/escape.py").exists
     s3(S3_HOST, "delete", BUCKET, "dags/team_a/../escape.py")
+
+
+def test_nested_tenant_prefixes_stop_the_play_before_any_change(host: Any) -> None:
+    # team_a_ml under team_a's prefix would publish team_a_ml's files in team_a's bundle.
+    watched = ["/etc/airflow/dag-sync.json", "/etc/airflow/env.d/25-dag-bundles.env"]
+    before = {path: host.file(path).sha256sum for path in watched}
+    tenants = [{"name": "team_a"}, {"name": "team_a_ml", "prefix": "team_a/ml"}]
+    assert_fails_in_preflight({"airflow_dag_sync_tenants": tenants},
+                              "team_a ('dags/team_a/') and team_a_ml ('dags/team_a/ml/') have nested prefixes")
+    assert {path: host.file(path).sha256sum for path in watched} == before
