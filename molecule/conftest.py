@@ -106,7 +106,11 @@ def token(host: Any, base: str = "http://127.0.0.1:8080") -> str:
 
 
 def wait_for(check: Any, timeout: float, interval: float = 3.0, what: str = "condition") -> Any:
-    """Poll check() until it returns a truthy value or the timeout passes (then fail)."""
+    """Poll check() until it returns a truthy value or the timeout passes (then fail).
+
+    Tests wait for the condition they need, never sleep in its place; a timeout is a bound for a
+    failure, not a speed claim, so it leaves room for a busy 2-core machine (several times what the
+    condition takes on a quiet one). Speed is measured by `make bench-cluster`, not asserted here."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
@@ -127,7 +131,7 @@ def deploy_dag(host: Any, source: Path = SMOKE_DAG, dags_dir: str = "/var/lib/ai
     assert not result.get("failed"), result
 
 
-def run_dag(host: Any, dag_id: str, timeout: float = 240, base: str = "http://127.0.0.1:8080") -> dict[str, Any]:
+def run_dag(host: Any, dag_id: str, timeout: float = 300, base: str = "http://127.0.0.1:8080") -> dict[str, Any]:
     """Wait for the DAG to be parsed, unpause it, trigger a run and wait for it to finish."""
     jwt = token(host, base)
 

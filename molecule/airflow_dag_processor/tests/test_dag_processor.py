@@ -30,6 +30,6 @@ def _dag_ids(host: Any) -> list[str]:
 
 def test_dag_in_dag_folder_is_parsed(host: Any) -> None:
     deploy_dag(host)
-    wait_for(lambda: "molecule_smoke" in _dag_ids(host), 180, interval=5, what="molecule_smoke parsed")
+    wait_for(lambda: "molecule_smoke" in _dag_ids(host), 300, interval=5, what="molecule_smoke parsed")
     errors = host.run("airflow dags list-import-errors --output json").stdout
     assert "molecule_smoke" not in errors

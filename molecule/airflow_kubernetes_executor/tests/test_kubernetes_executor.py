@@ -60,7 +60,7 @@ def _read_pods(host: Any, directory: str) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def synced(host: Any) -> None:
     s3(S3_HOST, "put", "airflow-dags", "dags/team_a/k8s_pods.py", DAG)
-    wait_for(lambda: host.file(f"{ROOT}/team_a/current/k8s_pods.py").exists, 120, what="k8s_pods.py synced")
+    wait_for(lambda: host.file(f"{ROOT}/team_a/current/k8s_pods.py").exists, 300, what="k8s_pods.py synced")
 
 
 @pytest.fixture(scope="module")

@@ -67,7 +67,7 @@ def test_jobs_check_of_the_collection_sees_a_stopped_triggerer(host: Any) -> Non
         assert ours.stdout.split("\n")[:2] == ["DagProcessorJob alive", "TriggererJob dead"]
     finally:
         host.run_expect([0], "systemctl start airflow-triggerer")
-    wait_for(lambda: host.run("airflow-jobs-check TriggererJob").rc == 0, timeout=120, what="triggerer alive again")
+    wait_for(lambda: host.run("airflow-jobs-check TriggererJob").rc == 0, timeout=300, what="triggerer alive again")
 
 
 def test_migrations_at_head(host: Any) -> None:
@@ -139,5 +139,5 @@ def test_restart_of_every_unit_becomes_healthy(host: Any) -> None:
             return False
         return all(body[c]["status"] == "healthy" for c in ("metadatabase", "scheduler", "triggerer", "dag_processor"))
 
-    wait_for(healthy, 180, interval=1, what="every component healthy after a restart")
+    wait_for(healthy, 300, interval=1, what="every component healthy after a restart")
     print(f"unit start -> every component healthy: {time.monotonic() - started:.1f} s")

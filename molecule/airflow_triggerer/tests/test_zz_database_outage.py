@@ -42,7 +42,7 @@ def test_units_recover_from_a_two_minute_database_outage(host: Any) -> None:
     finally:
         _db("start")
     started = time.monotonic()
-    wait_for(lambda: _all_healthy(host), 240, interval=5, what="every component healthy after the outage")
+    wait_for(lambda: _all_healthy(host), 300, interval=5, what="every component healthy after the outage")
     print(f"healthy {time.monotonic() - started:.0f} s after PostgreSQL came back")
     for unit in UNITS:
         assert _unit(host, unit, "Result") != "start-limit-hit", unit
