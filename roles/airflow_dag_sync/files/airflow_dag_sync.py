@@ -8,6 +8,12 @@ changed, builds a complete new snapshot next to the live one and publishes it
 by atomically replacing a symlink.  Airflow reads ``<dest_root>/<tenant>/current``
 and therefore never sees a half-written tree.
 
+Tenants are isolated: two tenants whose full key prefixes (base prefix + tenant
+prefix, by default the tenant's name) are identical or nested on a ``/``
+boundary (``team_a`` and ``team_a/ml``, or an empty tenant prefix next to any
+other) are a configuration error, since one tenant's files would be published
+in the other's bundle; ``team_a`` and ``team_ab`` do not overlap.
+
 On-disk layout (per tenant)::
 
     <dest_root>/<tenant>/
@@ -34,7 +40,10 @@ increasing per tenant and therefore sortable.
 
 A cycle for one tenant:
 
-1. take the tenant lock, remove stale ``.tmp-*`` leftovers of interrupted cycles;
+1. take the tenant lock, refuse the tenant tree if an engine-managed path (the
+   tenant dir, ``.lock``, ``.snapshots``, ``current``, the status file) is a
+   symlink or not of the type the engine creates, remove stale ``.tmp-*``
+   leftovers of interrupted cycles;
 2. list the prefix (``list_objects_v2`` paginator), skip ``.../`` directory
    markers, reject unsafe keys (``..``/``.`` segments, absolute paths,
    backslashes, empty segments, NUL/control characters), enforce the optional
@@ -42,8 +51,11 @@ A cycle for one tenant:
 3. compare key set, ETag *and* size with the live manifest; if identical do
    nothing (only the status file is rewritten);
 4. otherwise build ``.snapshots/.tmp-<id>``: hard-link unchanged files from the
-   live snapshot, download new/changed objects in parallel (temp name + rename),
-   write the manifest, flush the snapshot's filesystem once (``syncfs``, not one
+   live snapshot (only regular files as the engine placed them, reached without
+   following any symlink; anything else is downloaded again), download
+   new/changed objects in parallel (temp name + rename; each must have the listed
+   size and, for a single-part ETag of an object not under SSE-KMS/SSE-C, the
+   ETag's MD5), write the manifest, flush the snapshot's filesystem once (``syncfs``, not one
    ``fsync`` per file: the same guarantee before publishing for a fraction of the
    cost), rename the tmp dir to ``<id>``, flip ``current`` (new symlink under a
    temp name + ``os.replace``, directory fsynced) and prune all but the ``keep``
@@ -52,6 +64,8 @@ A cycle for one tenant:
 Any listing or download failure aborts the tenant's cycle: the tmp dir is
 removed and the live snapshot stays untouched.  A killed process leaves at most
 a ``.tmp-*`` dir, which is never live and is removed by the next cycle.
+Only the process holding the tenant lock writes the tenant's status file (while
+it holds the lock); a process that loses the race only logs its error.
 
 Publish-marker mode (per tenant ``marker``, a key relative to the tenant
 prefix such as ``_PUBLISHED``): a new snapshot is taken only when the marker
@@ -61,7 +75,9 @@ Publishers should upload all files first and then (re)write the marker.
 
 Credentials come exclusively from the standard AWS credential chain (boto3
 default session, optionally a named ``profile``); no secret can be passed on
-the command line or in the config file.
+the command line or in the config file, and none is logged: even with
+``--log-level DEBUG`` the botocore/boto3/s3transfer/urllib3 loggers stay at
+INFO, as their DEBUG output holds signed headers, session tokens and presigned URLs.
 
 Usage::
 
@@ -83,6 +99,7 @@ import dataclasses
 import datetime as dt
 import errno
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -90,15 +107,17 @@ import random
 import re
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from itertools import combinations
+from pathlib import Path
 from types import FrameType
-from typing import Any, BinaryIO, Protocol, TypeVar
+from typing import Any, BinaryIO, Optional, Protocol, TypeVar, Union
 from urllib.parse import quote
 
 LOG = logging.getLogger("airflow_dag_sync")
@@ -127,6 +146,16 @@ _SIZE_MULT = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 _FORBIDDEN_CONFIG_KEYS = frozenset(
     {"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "access_key", "secret_key"}
 )
+# A single-part upload's ETag: the hex MD5 of the object's bytes (unless SSE-KMS or SSE-C encrypted).
+_MD5_ETAG_RE = re.compile(r"^[0-9a-fA-F]{32}$")
+_KMS_ENCRYPTION = frozenset({"aws:kms", "aws:kms:dsse"})
+# Loggers that print signed headers, session tokens and presigned URLs at DEBUG.
+SDK_LOGGERS = ("botocore", "boto3", "s3transfer", "urllib3")
+# Opening engine-managed paths never follows a symlink in their last component.
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_LOCK_FLAGS = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+_KIND_NAMES = {stat.S_IFDIR: "a directory", stat.S_IFREG: "a regular file", stat.S_IFLNK: "a symlink"}
 
 
 # --------------------------------------------------------------------------- errors
@@ -148,6 +177,18 @@ class SyncAborted(SyncError):
     """Shutdown was requested while the cycle was running."""
 
 
+class LockBusy(SyncError):
+    """Another process holds the tenant lock (it alone writes the tenant's status)."""
+
+
+class UnsafePath(SyncError):
+    """An engine-managed path is a symlink or not of the type the engine creates."""
+
+
+class IntegrityError(SyncError):
+    """A downloaded body does not match the listed size or MD5 ETag."""
+
+
 # --------------------------------------------------------------------------- types
 
 
@@ -159,6 +200,14 @@ class S3ClientLike(Protocol):
     def get_object(self, **kwargs: Any) -> Any: ...
 
     def head_object(self, **kwargs: Any) -> Any: ...
+
+
+class Digest(Protocol):
+    """A running hash (``hashlib.md5()``)."""
+
+    def update(self, data: bytes, /) -> None: ...
+
+    def hexdigest(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -264,6 +313,7 @@ class TenantResult:
     duration_s: float = 0.0
     marker_present: bool | None = None
     aborted: bool = False
+    lock_held: bool = False
 
 
 # --------------------------------------------------------------------------- helpers
@@ -408,6 +458,52 @@ def remove_path(path: Path) -> None:
         pass
 
 
+def unsafe_path(path: Path, mode: int, expected: int) -> UnsafePath:
+    """The error for an engine-managed ``path`` found with ``mode`` where the engine keeps ``expected``."""
+    found = _KIND_NAMES.get(stat.S_IFMT(mode), "a special file")
+    return UnsafePath(
+        f"{path} is {found}, not {_KIND_NAMES[expected]} as the engine creates it: refusing to use it "
+        "(nothing is published for this tenant until it is removed)"
+    )
+
+
+def managed_exists(path: Path, expected: int) -> bool:
+    """Whether the engine-managed ``path`` exists, without following a symlink.
+
+    False when it is missing; UnsafePath when it exists as anything but ``expected``
+    (``stat.S_IFDIR``, ``S_IFREG`` or ``S_IFLNK``), e.g. a symlink planted where the
+    engine keeps a directory or a file."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return False
+    if stat.S_IFMT(mode) != expected:
+        raise unsafe_path(path, mode, expected)
+    return True
+
+
+def ensure_managed_dir(path: Path) -> None:
+    """Create the engine-managed directory ``path`` (mode 0755) unless it exists as a real directory;
+    refuse a symlink or anything else in its place."""
+    if managed_exists(path, stat.S_IFDIR):
+        return
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        managed_exists(path, stat.S_IFDIR)  # created meanwhile: fine if it is a directory
+        return
+    os.chmod(path, DIR_MODE)
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path``; OSError if it is a symlink or not a regular file."""
+    fd = os.open(path, _READ_FLAGS)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return fh.read()
+
+
 def is_not_found(exc: BaseException) -> bool:
     response = getattr(exc, "response", None)
     if not isinstance(response, dict):
@@ -436,24 +532,28 @@ def manifest_path(snap_root: Path, snapshot_id: str) -> Path:
 
 
 def read_live_id(tdir: Path) -> str | None:
-    """Return the snapshot id ``current`` points at (None if absent/broken)."""
-    link = tdir / CURRENT_LINK
+    """Return the snapshot id ``current`` points at (None if absent/broken).
+
+    Only a link as flip_current writes it (``.snapshots/<id>``) to a real directory counts:
+    a snapshot directory replaced by a symlink is not live, so nothing is reused from it."""
     try:
-        target = os.readlink(link)
+        target = os.readlink(tdir / CURRENT_LINK)
     except OSError:
         return None
-    snapshot_id = PurePosixPath(target).name
-    if not SNAPSHOT_ID_RE.match(snapshot_id):
+    parent, _, snapshot_id = target.partition("/")
+    if parent != SNAPSHOTS_DIR or not SNAPSHOT_ID_RE.match(snapshot_id):
         return None
-    if not (tdir / SNAPSHOTS_DIR / snapshot_id).is_dir():
+    try:
+        mode = os.lstat(tdir / SNAPSHOTS_DIR / snapshot_id).st_mode
+    except OSError:
         return None
-    return snapshot_id
+    return snapshot_id if stat.S_ISDIR(mode) else None
 
 
 def load_manifest(snap_root: Path, snapshot_id: str) -> Manifest | None:
     path = manifest_path(snap_root, snapshot_id)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_regular_file(path))
         objects = {
             str(key): ObjectEntry(etag=str(v["etag"]), size=int(v["size"]), relpath=str(v["relpath"]))
             for key, v in data["objects"].items()
@@ -543,20 +643,43 @@ def prune_snapshots(snap_root: Path, live_id: str | None, keep: int) -> list[str
     return removed
 
 
+def open_lock_file(path: Path) -> int:
+    """Open (create) the lock file without following a symlink; refuse anything but a regular file."""
+    try:
+        fd = os.open(path, _LOCK_FLAGS, FILE_MODE)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EISDIR, errno.ENXIO):
+            managed_exists(path, stat.S_IFREG)  # raises UnsafePath naming what is there
+        raise
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise unsafe_path(path, mode, stat.S_IFREG)
+    return fd
+
+
 @contextlib.contextmanager
 def tenant_lock(tdir: Path) -> Iterator[None]:
-    """Exclusive non-blocking flock on ``<tenant>/.lock``."""
-    fd = os.open(tdir / LOCK_FILE, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    """Exclusive non-blocking flock on ``<tenant>/.lock``; LockBusy when another process holds it."""
+    fd = open_lock_file(tdir / LOCK_FILE)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise SyncError(f"another sync process holds {tdir / LOCK_FILE}") from exc
+                raise LockBusy(f"another sync process holds {tdir / LOCK_FILE}") from exc
             raise
         yield
     finally:
         os.close(fd)
+
+
+def check_tenant_tree(cfg: SyncConfig, tenant: TenantConfig, tdir: Path) -> None:
+    """Refuse a tenant tree whose engine-managed paths are symlinks or not of the type the engine
+    creates (``.snapshots`` a directory, ``current`` a symlink, the status file a regular file)."""
+    ensure_managed_dir(tdir / SNAPSHOTS_DIR)
+    managed_exists(tdir / CURRENT_LINK, stat.S_IFLNK)
+    managed_exists(status_file(cfg, tenant), stat.S_IFREG)
 
 
 def flip_current(tdir: Path, snapshot_id: str, do_fsync: bool) -> None:
@@ -684,6 +807,17 @@ class OpenObject:
     body: Any  # .read(n) and .close(), a botocore StreamingBody (checksum-validating when S3 sent one)
     etag: str
     length: int | None
+    etag_is_md5: bool = True  # False for SSE-KMS / SSE-C objects, whose ETag is no MD5 of the bytes
+
+
+def etag_is_content_md5(encryption: Any, customer_algorithm: Any) -> bool:
+    """Whether a single-part ETag is the MD5 of the object's bytes: not under SSE-KMS or SSE-C."""
+    return customer_algorithm is None and str(encryption or "").lower() not in _KMS_ENCRYPTION
+
+
+def is_md5_etag(etag: str) -> bool:
+    """A single-part upload's ETag (32 hex digits); multipart ones end in ``-<parts>``."""
+    return _MD5_ETAG_RE.match(etag) is not None
 
 
 class DirectGet:
@@ -764,6 +898,10 @@ class DirectGet:
             body=parsed["body"] if "body" in parsed else self._body_cls(response.raw, length),
             etag=normalize_etag(headers.get("etag")),
             length=length,
+            etag_is_md5=etag_is_content_md5(
+                headers.get("x-amz-server-side-encryption"),
+                headers.get("x-amz-server-side-encryption-customer-algorithm"),
+            ),
         )
 
     def _send(self, key: str) -> Any:
@@ -797,39 +935,71 @@ def open_object(client: S3ClientLike, direct: DirectGet | None, bucket: str, key
         body=response["Body"],
         etag=normalize_etag(response.get("ETag")),
         length=int(length) if length is not None else None,
+        etag_is_md5=etag_is_content_md5(response.get("ServerSideEncryption"), response.get("SSECustomerAlgorithm")),
     )
+
+
+@dataclass(frozen=True)
+class DownloadJob:
+    """One object to download into the snapshot under construction, as the listing describes it."""
+
+    key: str
+    listed: ObjectEntry
+    dst: Path
+
+
+def copy_body(body: Any, out: BinaryIO, digest: Digest | None, cancel: CancelToken) -> int:
+    """Copy ``body`` to ``out`` (and into ``digest``); return the number of bytes written."""
+    size = 0
+    while True:
+        if cancel.is_set():
+            raise SyncAborted("download cancelled")
+        chunk = body.read(CHUNK_SIZE)
+        if not chunk:
+            return size
+        out.write(chunk)
+        if digest is not None:
+            digest.update(chunk)
+        size += len(chunk)
+
+
+def verify_download(url: str, listed: ObjectEntry, size: int, digest: Digest | None) -> None:
+    """The written bytes must have the listed size and, when ``digest`` is given, the listed MD5 ETag."""
+    if size != listed.size:
+        raise IntegrityError(f"size mismatch for {url}: listed {listed.size} bytes, received {size}")
+    if digest is not None and digest.hexdigest() != listed.etag.lower():
+        raise IntegrityError(
+            f"MD5 mismatch for {url}: the received bytes hash to {digest.hexdigest()}, the listed ETag is {listed.etag}"
+        )
 
 
 def download_object(
     client: S3ClientLike,
     direct: DirectGet | None,
     bucket: str,
-    key: str,
-    dst: Path,
+    job: DownloadJob,
     cancel: CancelToken,
 ) -> tuple[str, int]:
-    """Download ``key`` to ``dst`` via a temp file + rename; return (etag, size).
+    """Download ``job.key`` to ``job.dst`` via a temp file + rename; return (etag, size).
 
+    The bytes must match the listed size and, for a single-part object (not SSE-KMS/SSE-C),
+    the MD5 its listed ETag gives; otherwise the temp file is removed and IntegrityError raised.
     Not fsynced: build_snapshot flushes the whole snapshot once before publishing it."""
     if cancel.is_set():
         raise SyncAborted("download cancelled")
-    with atomic_file(dst, False, prefix=".dagsync-", suffix=".part") as fh:
-        obj = open_object(client, direct, bucket, key)
-        size = 0
+    url = f"s3://{bucket}/{job.key}"
+    with atomic_file(job.dst, False, prefix=".dagsync-", suffix=".part") as fh:
+        obj = open_object(client, direct, bucket, job.key)
+        check_md5 = obj.etag_is_md5 and is_md5_etag(job.listed.etag)
+        digest = hashlib.md5(usedforsecurity=False) if check_md5 else None
         try:
-            while True:
-                if cancel.is_set():
-                    raise SyncAborted("download cancelled")
-                chunk = obj.body.read(CHUNK_SIZE)
-                if not chunk:
-                    break
-                fh.write(chunk)
-                size += len(chunk)
+            size = copy_body(obj.body, fh, digest, cancel)
         finally:
             with contextlib.suppress(Exception):
                 obj.body.close()
         if obj.length is not None and obj.length != size:
-            raise SyncError(f"short read for s3://{bucket}/{key}: got {size} of {obj.length} bytes")
+            raise SyncError(f"short read for {url}: got {size} of {obj.length} bytes")
+        verify_download(url, job.listed, size, digest)
     return obj.etag, size
 
 
@@ -853,22 +1023,77 @@ def make_parent_dirs(root: Path, relpath: str, created: set[str]) -> None:
         created.add(marker)
 
 
-def try_link(src: Path, dst: Path, size: int) -> bool:
-    """Hard-link ``src`` to ``dst`` if ``src`` looks intact; False otherwise."""
-    try:
-        st = os.lstat(src)
-        if not os.path.isfile(src) or os.path.islink(src) or st.st_size != size:
+class LiveFiles:
+    """The files of the live snapshot that may be hard-linked into the next one.
+
+    Every directory is opened relative to its parent with ``O_NOFOLLOW``, so a symlink planted
+    anywhere in the live tree (or as the snapshot directory itself) is never followed. A file
+    qualifies only as the engine placed it: a regular file of the listed size, mode 0644, owned
+    by the engine's user; anything else is downloaded again."""
+
+    def __init__(self, snapshot_dir: Path | None) -> None:
+        self._root = snapshot_dir  # None: no live snapshot, nothing to link
+        self._dir_fds: dict[str, int | None] = {}
+        self._uid = os.geteuid()
+
+    def __enter__(self) -> LiveFiles:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for fd in self._dir_fds.values():
+            if fd is not None:
+                os.close(fd)
+        self._dir_fds.clear()
+
+    def link(self, relpath: str, size: int, dst: Path) -> bool:
+        """Hard-link the live ``relpath`` to ``dst`` if the engine placed it with ``size`` bytes."""
+        reldir, _, name = relpath.rpartition("/")
+        dir_fd = self._dir_fd(reldir)
+        if dir_fd is None:
             return False
-        os.link(src, dst)
-        return True
-    except OSError:
+        try:
+            source = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+            if not self._placed_by_engine(source, size):
+                return False
+            os.link(name, dst, src_dir_fd=dir_fd, follow_symlinks=False)
+            linked = os.lstat(dst)
+        except OSError:
+            return False
+        if (linked.st_dev, linked.st_ino) == (source.st_dev, source.st_ino):
+            return True
+        remove_path(dst)  # replaced between the check and the link
         return False
+
+    def _placed_by_engine(self, st: os.stat_result, size: int) -> bool:
+        return (
+            stat.S_ISREG(st.st_mode)
+            and stat.S_IMODE(st.st_mode) == FILE_MODE
+            and st.st_uid == self._uid
+            and st.st_size == size
+        )
+
+    def _dir_fd(self, reldir: str) -> int | None:
+        if reldir not in self._dir_fds:
+            self._dir_fds[reldir] = self._open_dir(reldir)
+        return self._dir_fds[reldir]
+
+    def _open_dir(self, reldir: str) -> int | None:
+        if self._root is None:
+            return None
+        try:
+            if not reldir:
+                return os.open(self._root, _DIR_FLAGS)
+            parent, _, name = reldir.rpartition("/")
+            parent_fd = self._dir_fd(parent)
+            return None if parent_fd is None else os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+        except OSError:
+            return None
 
 
 def download_all(
     client: S3ClientLike,
     cfg: SyncConfig,
-    jobs: Sequence[tuple[str, Path]],
+    jobs: Sequence[DownloadJob],
     stop: threading.Event | None,
 ) -> dict[str, tuple[str, int]]:
     """Download ``jobs`` in a bounded pool; first failure cancels the rest."""
@@ -880,10 +1105,7 @@ def download_all(
     workers = max(1, min(cfg.parallelism, len(jobs)))
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dagsync")
     try:
-        futures = {
-            executor.submit(download_object, client, direct, cfg.bucket, key, dst, cancel): key
-            for key, dst in jobs
-        }
+        futures = {executor.submit(download_object, client, direct, cfg.bucket, job, cancel): job.key for job in jobs}
         for future in concurrent.futures.as_completed(futures):
             key = futures[future]
             try:
@@ -902,6 +1124,29 @@ def download_all(
     return results
 
 
+def link_unchanged(
+    snap_root: Path, tmp_dir: Path, listing: Listing, live: Manifest | None
+) -> tuple[dict[str, ObjectEntry], list[DownloadJob]]:
+    """Create the tree in ``tmp_dir``, hard-link the objects the live snapshot holds unchanged
+    (same key, ETag and size); return them and the download jobs of all the others."""
+    created: set[str] = set()
+    linked: dict[str, ObjectEntry] = {}
+    jobs: list[DownloadJob] = []
+    live_objects = live.objects if live is not None else {}
+    with LiveFiles(snap_root / live.snapshot_id if live is not None else None) as live_files:
+        for key in sorted(listing.entries):
+            entry = listing.entries[key]
+            make_parent_dirs(tmp_dir, entry.relpath, created)
+            dst = tmp_dir / entry.relpath
+            old = live_objects.get(key)
+            reusable = old is not None and (old.etag, old.size) == (entry.etag, entry.size)
+            if reusable and live_files.link(entry.relpath, entry.size, dst):
+                linked[key] = entry
+            else:
+                jobs.append(DownloadJob(key, entry, dst))
+    return linked, jobs
+
+
 def build_snapshot(
     client: S3ClientLike,
     cfg: SyncConfig,
@@ -917,30 +1162,11 @@ def build_snapshot(
     tmp_dir = snap_root / f"{TMP_PREFIX}{snapshot_id}"
     tmp_manifest = snap_root / f"{TMP_PREFIX}{snapshot_id}{MANIFEST_SUFFIX}"
     final_dir = snap_root / snapshot_id
-    live_dir = snap_root / live.snapshot_id if live is not None else None
     try:
         tmp_dir.mkdir()
         os.chmod(tmp_dir, DIR_MODE)
-        created: set[str] = set()
-        objects: dict[str, ObjectEntry] = {}
-        jobs: list[tuple[str, Path]] = []
-        linked = 0
-        for key in sorted(listing.entries):
-            entry = listing.entries[key]
-            make_parent_dirs(tmp_dir, entry.relpath, created)
-            dst = tmp_dir / entry.relpath
-            old = live.objects.get(key) if live is not None else None
-            if (
-                old is not None
-                and live_dir is not None
-                and old.etag == entry.etag
-                and old.size == entry.size
-                and try_link(live_dir / old.relpath, dst, entry.size)
-            ):
-                objects[key] = entry
-                linked += 1
-            else:
-                jobs.append((key, dst))
+        objects, jobs = link_unchanged(snap_root, tmp_dir, listing, live)
+        linked = len(objects)
         downloaded = download_all(client, cfg, jobs, stop)
         for key, (etag, size) in downloaded.items():
             listed = listing.entries[key]
@@ -995,39 +1221,56 @@ def sync_tenant(
     stop: threading.Event | None = None,
     write_status: bool = True,
 ) -> TenantResult:
-    """Run one sync cycle for one tenant; never raises for sync failures."""
+    """Run one sync cycle for one tenant; never raises for sync failures.
+
+    Only the holder of the tenant lock writes the status file, and while it still holds the
+    lock: a process that loses the race (or cannot take the lock) only logs its error."""
     started = time.monotonic()
     attempt = utc_now()
     result = TenantResult(tenant=tenant.name)
-    tdir = tenant_dir(cfg, tenant)
-    live: Manifest | None = None
-    try:
-        ensure_dir(cfg.dest_root)
-        ensure_dir(tdir)
-        ensure_dir(tdir / SNAPSHOTS_DIR)
-        with tenant_lock(tdir):
-            cleanup_stale(tdir)
-            live_id = read_live_id(tdir)
-            live = load_manifest(tdir / SNAPSHOTS_DIR, live_id) if live_id else None
-            result.snapshot_id = live_id
-            if live is not None:
-                result.objects, result.bytes = len(live.objects), live.total_bytes
-            _run_tenant(client, cfg, tenant, tdir, live, stop, result)
-        result.ok = True
-    except SyncAborted as exc:
-        result.aborted = True
-        result.error = describe_error(exc)
-    except Exception as exc:
-        result.error = describe_error(exc)
-        LOG.debug("tenant=%s cycle failed", tenant.name, exc_info=True)
-    result.duration_s = round(time.monotonic() - started, 3)
-    log_result(result)
-    if write_status and not result.aborted:
+    with contextlib.ExitStack() as lock:
         try:
-            write_status_file(cfg, tenant, result, attempt)
-        except OSError as exc:
-            LOG.error("tenant=%s cannot write status file: %s", tenant.name, exc)
+            _locked_cycle(client, cfg, tenant, lock, stop, result)
+            result.ok = True
+        except SyncAborted as exc:
+            result.aborted = True
+            result.error = describe_error(exc)
+        except Exception as exc:
+            result.error = describe_error(exc)
+            LOG.debug("tenant=%s cycle failed", tenant.name, exc_info=True)
+        result.duration_s = round(time.monotonic() - started, 3)
+        log_result(result)
+        if write_status and result.lock_held and not result.aborted:
+            try:
+                write_status_file(cfg, tenant, result, attempt)
+            except (OSError, SyncError) as exc:
+                LOG.error("tenant=%s cannot write status file: %s", tenant.name, exc)
     return result
+
+
+def _locked_cycle(
+    client: S3ClientLike,
+    cfg: SyncConfig,
+    tenant: TenantConfig,
+    lock: contextlib.ExitStack,
+    stop: threading.Event | None,
+    result: TenantResult,
+) -> None:
+    """Take the tenant lock (kept by ``lock`` until the caller has written the status), check the
+    tenant tree, then run the cycle."""
+    tdir = tenant_dir(cfg, tenant)
+    ensure_dir(cfg.dest_root)
+    ensure_managed_dir(tdir)
+    lock.enter_context(tenant_lock(tdir))
+    result.lock_held = True
+    check_tenant_tree(cfg, tenant, tdir)
+    cleanup_stale(tdir)
+    live_id = read_live_id(tdir)
+    live = load_manifest(tdir / SNAPSHOTS_DIR, live_id) if live_id else None
+    result.snapshot_id = live_id
+    if live is not None:
+        result.objects, result.bytes = len(live.objects), live.total_bytes
+    _run_tenant(client, cfg, tenant, tdir, live, stop, result)
 
 
 def _run_tenant(
@@ -1097,14 +1340,22 @@ def status_file(cfg: SyncConfig, tenant: TenantConfig) -> Path:
     return cfg.status_path / f"{tenant.name}.json"
 
 
+def read_previous_status(path: Path) -> dict[str, Any]:
+    """The status file's last contents ({} if missing or unreadable); UnsafePath if it is a symlink
+    or not a regular file (it is then never written)."""
+    if not managed_exists(path, stat.S_IFREG):
+        return {}
+    with contextlib.suppress(OSError, ValueError):
+        loaded = json.loads(read_regular_file(path))
+        if isinstance(loaded, dict):
+            return loaded
+    return {}
+
+
 def write_status_file(cfg: SyncConfig, tenant: TenantConfig, result: TenantResult, attempt: dt.datetime) -> None:
     path = status_file(cfg, tenant)
     ensure_dir(path.parent)
-    previous: dict[str, Any] = {}
-    with contextlib.suppress(OSError, ValueError):
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(loaded, dict):
-            previous = loaded
+    previous = read_previous_status(path)
     status = {
         "tenant": tenant.name,
         "ok": result.ok,
@@ -1224,6 +1475,42 @@ def parse_tenant(name: str, spec: Any, defaults: Mapping[str, Any]) -> TenantCon
     )
 
 
+def normalized_prefix(base_prefix: str, tenant_prefix: str) -> str:
+    """The tenant's full key prefix without empty segments, ending in '/' ('' for the whole bucket)."""
+    parts = [part for part in f"{base_prefix}/{tenant_prefix}".split("/") if part]
+    return "/".join(parts) + "/" if parts else ""
+
+
+def quote_prefix(prefix: str) -> str:
+    return f"'{prefix}'" if prefix else "'' (the whole bucket)"
+
+
+def prefix_conflict(first: TenantConfig, second: TenantConfig, base_prefix: str) -> str | None:
+    """Why two tenants' prefixes overlap (identical, or one enclosing the other on a '/' boundary)."""
+    a = normalized_prefix(base_prefix, first.prefix)
+    b = normalized_prefix(base_prefix, second.prefix)
+    if a == b:
+        return f"tenants {first.name} and {second.name} share the prefix {quote_prefix(a)}"
+    if not (a.startswith(b) or b.startswith(a)):
+        return None
+    (outer, outer_prefix), (inner, inner_prefix) = sorted([(first, a), (second, b)], key=lambda t: len(t[1]))
+    return (
+        f"the prefix {quote_prefix(outer_prefix)} of tenant {outer.name} encloses "
+        f"the prefix {quote_prefix(inner_prefix)} of tenant {inner.name}"
+    )
+
+
+def check_prefix_isolation(tenants: Sequence[TenantConfig], base_prefix: str) -> None:
+    """Refuse tenants whose key prefixes are identical or nested: one tenant's files would be
+    published in the other's bundle ('team_a' and 'team_a/ml' overlap, 'team_a' and 'team_ab' do not)."""
+    conflicts = [c for a, b in combinations(tenants, 2) if (c := prefix_conflict(a, b, base_prefix))]
+    if conflicts:
+        raise ConfigError(
+            "each tenant must own a prefix that is not the same as, inside or around another tenant's: "
+            + "; ".join(conflicts)
+        )
+
+
 def _tenant_specs(raw: Any) -> list[tuple[str, Any]]:
     if raw is None:
         return []
@@ -1297,6 +1584,7 @@ def config_from_mapping(raw: Mapping[str, Any]) -> SyncConfig:
     base_prefix = raw.get("base_prefix") or ""
     if not isinstance(base_prefix, str):
         raise ConfigError("base_prefix must be a string")
+    check_prefix_isolation(tuple(tenants.values()), base_prefix)
 
     def pick_float(key: str, default: float, minimum: float) -> float:
         value = _opt_float(raw.get(key), key, minimum)
@@ -1418,7 +1706,8 @@ def config_summary(cfg: SyncConfig) -> dict[str, Any]:
 # --------------------------------------------------------------------------- main loop
 
 
-SignalHandler = Callable[[int, FrameType | None], Any] | int | None
+# typing.Union/Optional: a module-level alias is evaluated at import, and Python 3.9 has no `X | None`.
+SignalHandler = Union[Callable[[int, Optional[FrameType]], Any], int, None]
 
 
 def install_signal_handlers(stop: threading.Event) -> dict[int, SignalHandler]:
@@ -1449,13 +1738,18 @@ def run_forever(cfg: SyncConfig, client: S3ClientLike, stop: threading.Event) ->
         stop.wait(delay)
 
 
+def configure_logging(level_name: str) -> None:
+    """Log to stderr at ``level_name``, but the AWS SDK and HTTP loggers never below INFO: at DEBUG
+    they print signed headers (Authorization, X-Amz-Security-Token) and presigned URLs."""
+    level: int = getattr(logging, level_name)
+    logging.basicConfig(stream=sys.stderr, level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in SDK_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.INFO))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=getattr(logging, args.log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.log_level)
     try:
         cfg = load_config(args)
     except ConfigError as exc:
