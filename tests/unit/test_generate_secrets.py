@@ -46,3 +46,34 @@ def test_generates_encrypted_secrets_once(tmp_path: Path) -> None:
     assert second.returncode != 0
     assert "exists. Secrets are generated once per cluster" in " ".join(second.stdout.split())
     assert target.read_bytes() == before
+
+
+def test_the_installed_collection_writes_a_relative_path_under_the_working_directory(tmp_path: Path) -> None:
+    """As a Galaxy user runs it: the built tarball installed into a fresh collections path, the playbook
+    called by its FQCN from the user's directory with relative paths; the file lands there, not in the
+    installed collection."""
+    env = os.environ | {"ANSIBLE_NOCOLOR": "1", "ANSIBLE_COLLECTIONS_PATH": str(tmp_path / "collections"),
+                        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "true"}  # community collections of the `ansible` package
+    build = _run(str(BIN / "ansible-galaxy"), "collection", "build", str(REPO), "--output-path", str(tmp_path),
+                 env=env)
+    assert build.returncode == 0, build.stdout + build.stderr
+    [tarball] = tmp_path.glob("airflow_deploy-cluster-*.tar.gz")
+    install = _run(str(BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "--force", "-p",
+                   str(tmp_path / "collections"), str(tarball), env=env)
+    assert install.returncode == 0, install.stdout + install.stderr
+    installed = tmp_path / "collections" / "ansible_collections" / "airflow_deploy" / "cluster"
+    assert (installed / "playbooks" / "generate_secrets.yml").is_file()
+
+    work = tmp_path / "my-airflow"
+    work.mkdir()
+    (work / "vault-pass").write_text("unit-test-vault-password\n")
+    result = subprocess.run(
+        [str(BIN / "ansible-playbook"), "airflow_deploy.cluster.generate_secrets",
+         "-e", "airflow_secrets_file=inventories/production/group_vars/all/vault.yml",
+         "-e", "airflow_vault_password_file=vault-pass"],
+        capture_output=True, text=True, env=env, cwd=work, check=False, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    target = work / "inventories" / "production" / "group_vars" / "all" / "vault.yml"
+    assert target.read_text().startswith("$ANSIBLE_VAULT;")
+    assert f"Wrote {target} (vault-encrypted)" in result.stdout
+    assert not list(installed.rglob("vault.yml")), "a secrets file landed inside the installed collection"
