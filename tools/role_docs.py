@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -19,10 +20,27 @@ END = "<!-- END ROLE OPTIONS -->"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Ansible's documentation markup (as ansible-doc and antsibull-docs read it) -> Markdown.
+MARKUP = [
+    (re.compile(r"\bL\(([^()]*?),\s*([^()]*?)\)"), r"[\1](\2)"),
+    (re.compile(r"\bU\(([^()]*?)\)"), r"<\1>"),
+    (re.compile(r"\b[CVOE]\(((?:[^()]|\([^()]*\))*?)\)"), r"`\1`"),
+    (re.compile(r"\bI\(([^()]*?)\)"), r"*\1*"),
+    (re.compile(r"\bB\(([^()]*?)\)"), r"**\1**"),
+]
+
+
+def markdown(text: str) -> str:
+    """Ansible markup (C(), O(), V(), E(), I(), B(), U(), L()) rendered as Markdown."""
+    for pattern, replacement in MARKUP:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _text(value: object) -> str:
     if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return str(value or "")
+        return markdown(" ".join(str(v) for v in value))
+    return markdown(str(value or ""))
 
 
 def _default(spec: dict) -> str:

@@ -1,0 +1,35 @@
+"""tools/role_docs.py renders Ansible's documentation markup as Markdown in the role READMEs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+from role_docs import markdown, render  # noqa: E402
+
+
+def test_the_markup_becomes_markdown() -> None:
+    assert markdown("Set O(airflow_home) to C(/var/lib/airflow) (V(true) means I(on), B(really))") == (
+        "Set `airflow_home` to `/var/lib/airflow` (`true` means *on*, **really**)")
+    assert markdown("See L(the docs,https://example.org/a) or U(https://example.org/b)") == (
+        "See [the docs](https://example.org/a) or <https://example.org/b>")
+    assert markdown("C(airflow db check-migrations --migration-wait-timeout N)") == (
+        "`airflow db check-migrations --migration-wait-timeout N`")
+    assert markdown("E(AIRFLOW_HOME) and C(tasks_from=component)") == "`AIRFLOW_HOME` and `tasks_from=component`"
+
+
+def test_nested_parentheses_inside_code_stay() -> None:
+    assert markdown("C(lookup('file', x)) done") == "`lookup('file', x)` done"
+
+
+def test_the_rendered_options_table_has_no_raw_markup() -> None:
+    specs = {"main": {"short_description": "Base", "options": {
+        "airflow_home": {"type": "path", "default": "/var/lib/airflow", "description": ["Home; see O(airflow_x)."]}}}}
+    table = render(specs)
+    assert "| `airflow_home` | path | `\"/var/lib/airflow\"` | Home; see `airflow_x`. |" in table
+    assert "O(" not in table
+
+
+def test_a_word_ending_in_a_markup_letter_is_left_alone() -> None:
+    assert markdown("SCHEDULE(x) and LOGIC(y)") == "SCHEDULE(x) and LOGIC(y)"
