@@ -8,30 +8,18 @@ import io
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import airflow_dag_sync as engine
 import pytest
 
+# The helpers of the engine's main tests (the constants match conftest.BUCKET / BASE_PREFIX).
+from test_engine import BASE_PREFIX, BUCKET, MakeCfg, Put, current, files_under, tdir, tmp_leftovers
+
 if TYPE_CHECKING:
     from conftest import CountingClient
-
-# must match conftest.BUCKET / conftest.BASE_PREFIX (see test_engine.py for why not imported)
-BUCKET = "dag-bucket"
-BASE_PREFIX = "dags"
-
-Put = Callable[..., None]
-MakeCfg = Callable[..., engine.SyncConfig]
-
-
-def tdir(cfg: engine.SyncConfig, name: str = "t1") -> Path:
-    return cfg.dest_root / name
-
-
-def current(cfg: engine.SyncConfig, name: str = "t1") -> Path:
-    return tdir(cfg, name) / "current"
 
 
 def status_path(cfg: engine.SyncConfig, name: str = "t1") -> Path:
@@ -41,15 +29,6 @@ def status_path(cfg: engine.SyncConfig, name: str = "t1") -> Path:
 def snapshot_dir(cfg: engine.SyncConfig, snapshot_id: str | None, name: str = "t1") -> Path:
     assert snapshot_id is not None
     return tdir(cfg, name) / ".snapshots" / snapshot_id
-
-
-def files_under(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def tmp_leftovers(cfg: engine.SyncConfig, name: str = "t1") -> list[str]:
-    root = tdir(cfg, name) / ".snapshots"
-    return [n for n in os.listdir(root) if n.startswith(".tmp-")] if root.is_dir() else []
 
 
 def sync(client: Any, cfg: engine.SyncConfig, name: str = "t1") -> engine.TenantResult:
