@@ -1,10 +1,10 @@
-"""roles/airflow_metadata_db/files/check_postgres.py: the login answer and the schema revisions it
-reads, against an in-process fake of psycopg2 (the real server runs in the molecule scenarios)."""
+"""roles/airflow_metadata_db/files/check_postgres.py: the login answer and the FAB user lookup,
+against an in-process fake of psycopg2 (the real server runs in the molecule scenarios)."""
 
 from __future__ import annotations
 
 import sys
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -18,10 +18,9 @@ class FakeError(Exception):
 
 
 class FakeCursor:
-    """Answers the version-table listing, each table's revisions and the FAB user lookup."""
+    """Answers the FAB user lookup."""
 
-    def __init__(self, tables: dict[tuple[str, str], list[str]], fail_on: str | None, users: set[str] | None) -> None:
-        self.tables = tables
+    def __init__(self, fail_on: str | None, users: set[str] | None) -> None:
         self.fail_on = fail_on
         self.users = users
         self.rows: list[tuple[Any, ...]] = []
@@ -37,18 +36,10 @@ class FakeCursor:
         self.queries.append(query)
         if self.fail_on is not None and self.fail_on in query:
             raise FakeError(f"permission denied: {query}")
-        if query == check_postgres.VERSION_TABLES:
-            self.rows = list(self.tables)
-        elif "to_regclass('ab_user')" in query:
+        if "to_regclass('ab_user')" in query:
             self.rows = [(self.users is not None,)]
         elif "FROM ab_user" in query:
             self.rows = [(params[0] in (self.users or set()),)]
-        else:
-            schema, table = query.rsplit(" ", 1)[1].split(".")
-            self.rows = [(revision,) for revision in self.tables[(schema, table)]]
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        return self.rows
 
     def fetchone(self) -> tuple[Any, ...]:
         return self.rows[0]
@@ -57,10 +48,8 @@ class FakeCursor:
 class FakeConnection:
     server_version = 150008
 
-    def __init__(
-        self, tables: dict[tuple[str, str], list[str]], fail_on: str | None = None, users: set[str] | None = None
-    ) -> None:
-        self.cursor_ = FakeCursor(tables, fail_on, users)
+    def __init__(self, fail_on: str | None = None, users: set[str] | None = None) -> None:
+        self.cursor_ = FakeCursor(fail_on, users)
         self.closed = False
 
     def cursor(self) -> FakeCursor:
@@ -70,46 +59,18 @@ class FakeConnection:
         self.closed = True
 
 
-def select(schema: str, table: str) -> str:
-    return f"SELECT version_num FROM {schema}.{table}"
-
-
-TABLES = {
-    ("public", "alembic_version"): ["d2f4e1b3c5a7"],
-    ("public", "alembic_version_fab"): ["02ca36b0235b"],
-}
-
-
-def test_every_version_table_is_read_with_sorted_revisions() -> None:
-    tables = {**TABLES, ("airflow", "alembic_version_edge3"): ["b", "a"]}
-    assert check_postgres.schema_versions(FakeConnection(tables), select) == {
-        "public.alembic_version": ["d2f4e1b3c5a7"],
-        "public.alembic_version_fab": ["02ca36b0235b"],
-        "airflow.alembic_version_edge3": ["a", "b"],
-    }
-
-
-def test_a_fresh_database_has_no_revisions() -> None:
-    assert check_postgres.schema_versions(FakeConnection({}), select) == {}
-
-
-def test_revisions_that_cannot_be_read_are_unknown() -> None:
-    connection = FakeConnection(TABLES, fail_on="alembic_version_fab")
-    assert check_postgres.unless_error(lambda: check_postgres.schema_versions(connection, select), FakeError) is None
-
-
 def test_the_fab_user_is_found_or_missing() -> None:
-    connection = FakeConnection(TABLES, users={"admin"})
+    connection = FakeConnection(users={"admin"})
     assert check_postgres.fab_user_exists(connection, "admin") is True
     assert check_postgres.fab_user_exists(connection, "someone") is False
 
 
 def test_the_fab_user_is_unknown_before_the_fab_tables_exist() -> None:
-    assert check_postgres.fab_user_exists(FakeConnection(TABLES, users=None), "admin") is None
+    assert check_postgres.fab_user_exists(FakeConnection(users=None), "admin") is None
 
 
 def test_a_user_table_that_cannot_be_read_is_unknown() -> None:
-    connection = FakeConnection(TABLES, fail_on="FROM ab_user", users={"admin"})
+    connection = FakeConnection(fail_on="FROM ab_user", users={"admin"})
     assert check_postgres.unless_error(lambda: check_postgres.fab_user_exists(connection, "admin"), FakeError) is None
 
 
@@ -122,38 +83,30 @@ def fake_psycopg2(connection: FakeConnection | None, error: str = "") -> ModuleT
             raise FakeError(error)
         return connection
 
-    sql = SimpleNamespace(
-        SQL=lambda text: SimpleNamespace(format=lambda schema, table: text.format(schema, table)),
-        Identifier=lambda name: name,
-    )
     module.connect = connect  # type: ignore[attr-defined]
     module.Error = FakeError  # type: ignore[attr-defined]
-    module.sql = sql  # type: ignore[attr-defined]
     return module
 
 
 def install(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> None:
     monkeypatch.setitem(sys.modules, "psycopg2", module)
-    monkeypatch.setitem(sys.modules, "psycopg2.sql", module.sql)  # type: ignore[arg-type]
 
 
-def test_login_reports_the_server_version_the_schema_and_the_user(monkeypatch: pytest.MonkeyPatch) -> None:
-    connection = FakeConnection({("public", "alembic_version"): ["d2f4e1b3c5a7"]}, users={"admin"})
+def test_login_reports_the_server_version_and_the_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    connection = FakeConnection(users={"admin"})
     install(monkeypatch, fake_psycopg2(connection))
     monkeypatch.setenv("CHECK_POSTGRES_FAB_USER", "admin")
     result: dict[str, Any] = check_postgres.check()
     assert result == {
         "ok": True,
         "server_version": 150008,
-        "schema": {"public.alembic_version": ["d2f4e1b3c5a7"]},
         "user_exists": True,
     }
-    assert "SELECT version_num FROM public.alembic_version" in connection.cursor_.queries
     assert connection.closed
 
 
 def test_no_user_is_looked_up_when_none_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    connection = FakeConnection(TABLES, users={"admin"})
+    connection = FakeConnection(users={"admin"})
     install(monkeypatch, fake_psycopg2(connection))
     monkeypatch.delenv("CHECK_POSTGRES_FAB_USER", raising=False)
     assert check_postgres.check()["user_exists"] is None

@@ -5,14 +5,9 @@ Run with the Airflow virtualenv's Python (it has psycopg2). Connection parameter
 standard libpq environment (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE,
 PGSSLROOTCERT, PGCONNECT_TIMEOUT), so the password never appears on a command line.
 
-Output: {"ok": true, "server_version": 150008, "schema": {...}, "user_exists": true} or
+Output: {"ok": true, "server_version": 150008, "user_exists": true} or
 {"ok": false, "reason": "...", "detail": "..."}. Exit code 0 either way; the caller decides what to
 do with the reason.
-
-"schema" maps every Alembic version table the user can see (Airflow's, and those of providers
-with their own migrations, such as FAB's alembic_version_fab) to its revisions, or is null when
-they cannot be read. The role keeps it next to the install record after a check found the schema at
-head, so a re-run with the same virtualenv and the same revisions need not start Airflow to ask.
 
 "user_exists" says whether the FAB user named in CHECK_POSTGRES_FAB_USER exists (null when the
 variable is unset, the FAB tables do not exist yet or cannot be read), so the role creates the
@@ -50,26 +45,7 @@ def classify(message: str) -> str:
     return "other"
 
 
-VERSION_TABLES = (
-    "SELECT table_schema, table_name FROM information_schema.tables"
-    " WHERE table_name LIKE 'alembic\\_version%' ORDER BY table_schema, table_name"
-)
-
 T = TypeVar("T")
-
-# Builds the query of one version table from its schema and name (quoted by the driver).
-SelectVersions = Callable[[str, str], Any]
-
-
-def schema_versions(connection: Any, select_versions: SelectVersions) -> dict[str, list[str]]:
-    """Revisions per Alembic version table, as "schema.table" -> sorted revisions."""
-    versions: dict[str, list[str]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(VERSION_TABLES)
-        for schema, table in cursor.fetchall():
-            cursor.execute(select_versions(schema, table))
-            versions[f"{schema}.{table}"] = sorted(str(row[0]) for row in cursor.fetchall())
-    return versions
 
 
 def fab_user_exists(connection: Any, username: str) -> bool | None:
@@ -94,12 +70,8 @@ def check() -> dict[str, object]:
     """Connect with the libpq environment and return the outcome."""
     try:
         import psycopg2  # noqa: PLC0415 (only in the Airflow venv)
-        from psycopg2 import sql  # noqa: PLC0415
     except ImportError as exc:
         return {"ok": False, "reason": "driver", "detail": str(exc)}
-
-    def select_versions(schema: str, table: str) -> Any:
-        return sql.SQL("SELECT version_num FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
 
     username = os.environ.get("CHECK_POSTGRES_FAB_USER", "")
     try:
@@ -111,7 +83,6 @@ def check() -> dict[str, object]:
         return {
             "ok": True,
             "server_version": connection.server_version,
-            "schema": unless_error(lambda: schema_versions(connection, select_versions), psycopg2.Error),
             "user_exists": unless_error(lambda: fab_user_exists(connection, username), psycopg2.Error)
             if username else None,
         }
