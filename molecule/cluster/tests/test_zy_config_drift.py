@@ -48,4 +48,6 @@ def test_a_hand_edited_airflow_cfg_is_repaired_and_only_its_node_restarts() -> N
     after = {node: _pids(node) for node in NODES}
     assert all(after["cl-airflow2"][unit] != before["cl-airflow2"][unit] for unit in UNITS), (before, after)
     assert after["cl-airflow1"] == before["cl-airflow1"] and after["cl-airflow3"] == before["cl-airflow3"], (before, after)
-    assert counters["cl-airflow1"]["changed"] == 0 and counters["cl-airflow3"]["changed"] == 0, counters
+    # cl-airflow2 changed its file; the first host of the play runs the one-host-at-a-time restart of
+    # cl-airflow2 (drain, restart, gate, enable: delegated tasks counted as its own); nothing else changed.
+    assert counters["cl-airflow2"]["changed"] >= 1 and counters["cl-airflow3"]["changed"] == 0, counters
