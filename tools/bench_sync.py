@@ -221,17 +221,17 @@ class Floor:
     def cycle(self) -> None:
         listed: dict[str, str] = {}
         for tenant in TENANTS:
-            listing = engine.list_tenant(self.client, BUCKET, f"dags/{tenant}/", engine.TenantConfig(name=tenant))
+            listing = engine.s3.list_tenant(self.client, BUCKET, f"dags/{tenant}/", engine.TenantConfig(name=tenant))
             listed.update((key, entry.etag) for key, entry in listing.entries.items())
         todo = [key for key, etag in listed.items() if self.seen.get(key) != etag]
-        direct = engine.DirectGet.for_client(self.client, BUCKET)
-        with concurrent.futures.ThreadPoolExecutor(engine.DEFAULT_PARALLELISM) as pool:
+        direct = engine.direct_get.DirectGet.for_client(self.client, BUCKET)
+        with concurrent.futures.ThreadPoolExecutor(engine.config.DEFAULT_PARALLELISM) as pool:
             list(pool.map(lambda key: self.fetch(direct, key), todo))
         self.seen = listed
 
-    def fetch(self, direct: engine.DirectGet | None, key: str) -> None:
-        obj = engine.open_object(self.client, direct, BUCKET, key)
-        while obj.body.read(engine.CHUNK_SIZE):
+    def fetch(self, direct: engine.direct_get.DirectGet | None, key: str) -> None:
+        obj = engine.s3.open_object(self.client, direct, BUCKET, key)
+        while obj.body.read(engine.s3.CHUNK_SIZE):
             pass
         obj.body.close()
 

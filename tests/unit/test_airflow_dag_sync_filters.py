@@ -6,6 +6,10 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -152,3 +156,35 @@ def test_the_role_renders_the_engine_config_from_its_options(rendered: dict[str,
 
 def test_the_wait_lasts_about_the_first_sync_timeout(rendered: dict[str, dict[str, Any]]) -> None:
     assert rendered["none_found"]["retries"] == 60
+
+
+def test_the_validate_of_the_role_checks_the_config_with_the_package(
+    rendered: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    """The validate: of tasks/engine.yml, with the package installed as the role installs it (its modules
+    under <airflow_dag_sync_engine_dir>/airflow_dag_sync), accepts the config the role renders and refuses a bad one."""
+    engine_tasks = (ROLES / "airflow_dag_sync" / "tasks" / "engine.yml").read_text()
+    validate = re.search(r"validate: >-\n((?:      .*\n)+)", engine_tasks)
+    assert validate is not None
+    command = " ".join(validate.group(1).split())
+    assert command == ("/usr/bin/env PYTHONPATH={{ airflow_dag_sync_engine_dir }} {{ airflow_venv_dir }}/bin/python -B"
+                       " -m airflow_dag_sync --check-config --config %s")
+    engine_dir = tmp_path / "engine"
+    (engine_dir / "airflow_dag_sync").mkdir(parents=True)
+    for module in (ROLES / "airflow_dag_sync" / "files" / "airflow_dag_sync").glob("*.py"):
+        (engine_dir / "airflow_dag_sync" / module.name).write_bytes(module.read_bytes())
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(rendered["none_found"]["config"]))
+    bad.write_text(json.dumps({**rendered["none_found"]["config"], "aws_secret_access_key": "x"}))
+
+    def run(config: Path) -> subprocess.CompletedProcess[str]:
+        line = (command.replace("{{ airflow_dag_sync_engine_dir }}", str(engine_dir))
+                .replace("{{ airflow_venv_dir }}/bin/python", sys.executable).replace("%s", str(config)))
+        return subprocess.run(shlex.split(line), capture_output=True, text=True, check=False, timeout=60, cwd=tmp_path)
+
+    checked = run(good)
+    assert checked.returncode == 0, checked.stderr
+    assert sorted(json.loads(checked.stdout)["tenants"]) == ["team_a", "team_b"]
+    refused = run(bad)
+    assert refused.returncode == 2 and "credentials are not accepted" in refused.stderr
+    assert not (engine_dir / "airflow_dag_sync" / "__pycache__").exists()  # -B: root writes nothing there

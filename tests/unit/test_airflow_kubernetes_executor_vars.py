@@ -4,7 +4,11 @@ inputs and with several bad ones at once."""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -195,3 +199,39 @@ def test_a_secret_in_the_pod_environment_is_refused(tmp_path: Path) -> None:
     output = json.dumps(results)
     for secret in SECRETS:
         assert secret not in output
+
+
+def test_the_pods_run_the_engine_package_read_from_the_hosts(tmp_path: Path) -> None:
+    """The ConfigMap holds every module as tasks/manifests.yml read it (slurp) from airflow_dag_sync_engine_dir;
+    mounted as the pod template mounts it, the init container's command runs that package."""
+    package = ROLES / "airflow_dag_sync" / "files" / "airflow_dag_sync"
+    installed = "/usr/local/lib/airflow-deploy/airflow_dag_sync"
+    read = {"results": [{"item": f"{installed}/{path.name}", "source": f"{installed}/{path.name}", "encoding": "base64",
+                         "content": base64.b64encode(path.read_bytes()).decode()} for path in sorted(package.glob("*.py"))]}
+    rendered = _render(tmp_path, {
+        "configmap": "{{ lookup('ansible.builtin.template', 'manifests/30-configmap-dag-sync.yaml.j2') }}",
+        "pod": "{{ lookup('ansible.builtin.template', 'pod_template.yaml.j2') }}",
+    }, {"__airflow_kubernetes_executor_engine_read": read})
+    data = yaml.safe_load(rendered["configmap"])["data"]
+    assert data == {path.name: path.read_text() for path in package.glob("*.py")}
+    assert {"__init__.py", "__main__.py", "direct_get.py"} <= set(data)
+
+    pod = yaml.safe_load(rendered["pod"])
+    [sync] = pod["spec"]["initContainers"]
+    env = {item["name"]: item["value"] for item in sync["env"]}
+    mount = {item["name"]: item for item in sync["volumeMounts"]}["dag-sync-engine"]
+    assert mount["mountPath"] == env["PYTHONPATH"] + "/airflow_dag_sync" and mount["readOnly"]
+    assert sync["command"] == ["python", "-m", "airflow_dag_sync"] and sync["args"][0] == "--once"
+    assert {"name": "dag-sync-engine", "configMap": {"name": "airflow-dag-sync"}} in pod["spec"]["volumes"]
+
+    # The ConfigMap as the kubelet mounts it, and the init container's command on it (--check-config: no S3).
+    mounted = tmp_path / "mount" / "airflow_dag_sync"
+    mounted.mkdir(parents=True)
+    for name, text in data.items():
+        (mounted / name).write_text(text)
+    proc = subprocess.run([sys.executable, *sync["command"][1:], *sync["args"], "--check-config"],
+                          env=os.environ | env | {"PYTHONPATH": str(mounted.parent)}, cwd=tmp_path,
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(json.loads(proc.stdout)["tenants"]) == ["team_a", "team_b"]
+    assert not (mounted / "__pycache__").exists()  # read-only in the pod: nothing written there

@@ -14,6 +14,7 @@ from conftest import api, assert_fails_in_preflight, assert_service_running, s3,
 S3_HOST = "mol-dag-sync-s3"
 BUCKET = "airflow-dags"
 ROOT = "/var/lib/airflow/dags"
+ENGINE_DIR = "/usr/local/lib/airflow-deploy"  # airflow_dag_sync_engine_dir (default)
 TIMEOUT = 300  # sync interval (10 s) + bundle refresh + parse time (about 15 s), with room for a busy 2-core machine
 
 DAG = '''
@@ -40,6 +41,22 @@ def test_each_tenant_synced_and_live(host: Any, tenant: str) -> None:
     status = json.loads(host.file(f"{ROOT}/.status/{tenant}.json").content_string)
     assert status["ok"] is True and status["last_error"] is None
     assert host.file(f"{ROOT}/{tenant}/current").is_symlink
+
+
+def test_the_engine_is_the_installed_package(host: Any) -> None:
+    """The unit runs `python -m airflow_dag_sync` from airflow_dag_sync_engine_dir (root-owned, read-only to it)."""
+    package = host.file(f"{ENGINE_DIR}/airflow_dag_sync")
+    assert package.is_directory and (package.user, package.mode) == ("root", 0o755)
+    modules = host.run(f"ls {ENGINE_DIR}/airflow_dag_sync").stdout.split()
+    assert {"__init__.py", "__main__.py", "cli.py", "direct_get.py"} <= set(modules), modules
+    assert "__pycache__" not in modules  # neither the validate (python -B) nor the unit writes bytecode there
+    unit = host.file("/etc/systemd/system/airflow-dag-sync.service").content_string
+    assert f'Environment="PYTHONPATH={ENGINE_DIR}"' in unit
+    assert re.search(r"^ExecStart=\S+/bin/python -m airflow_dag_sync --config /etc/airflow/dag-sync.json$", unit, re.M), unit
+    assert not host.file("/opt/airflow/libexec/airflow_dag_sync.py").exists  # the single-file engine of old releases
+    checked = host.run(f"PYTHONPATH={ENGINE_DIR} /opt/airflow/bin/python -B -m airflow_dag_sync --check-config"
+                       " --config /etc/airflow/dag-sync.json")
+    assert checked.rc == 0 and sorted(json.loads(checked.stdout)["tenants"]) == ["team_a", "team_b"], checked.stderr
 
 
 def test_one_bundle_per_tenant(host: Any) -> None:

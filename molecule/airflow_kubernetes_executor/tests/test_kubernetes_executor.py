@@ -17,6 +17,7 @@ from conftest import assert_fails_in_preflight, inventory_var, s3, wait_for
 KUBERNETES = "1.33.0"  # the schema version every pod and manifest is validated against
 S3_HOST = "mol-k8s-s3"
 ROOT = "/var/lib/airflow/dags"
+ENGINE_DIR = "/usr/local/lib/airflow-deploy"  # airflow_dag_sync_engine_dir (default)
 MANIFESTS = "/etc/airflow/kubernetes/manifests"
 OUTPUT = "/tmp/k8s-pods"
 LB_EXECUTION_API = "http://airflow.example.internal/execution/"
@@ -149,6 +150,22 @@ def test_the_init_container_syncs_the_task_tenant_into_the_mounted_path(pods: di
         assert base_mounts["dags"] == ROOT
         bundles = json.loads(_env(_container(pod, "base"))["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"])
         assert {bundle["name"]: bundle["kwargs"]["path"] for bundle in bundles}["team_a"] == f"{ROOT}/team_a/current"
+
+
+def test_the_pods_run_the_engine_package_of_the_hosts(host: Any, pods: dict[str, dict[str, Any]]) -> None:
+    """The ConfigMap holds the modules airflow_dag_sync installed (read from the host), mounted as the package."""
+    installed = f"{ENGINE_DIR}/airflow_dag_sync"
+    modules = sorted(name for name in host.check_output(f"ls {installed}").split() if name.endswith(".py"))
+    configmap = next(manifest for manifest in _manifests(host)
+                     if manifest["kind"] == "ConfigMap" and manifest["metadata"]["name"] == "airflow-dag-sync")
+    assert sorted(configmap["data"]) == modules and "__main__.py" in modules
+    for name in modules:
+        assert configmap["data"][name] == host.file(f"{installed}/{name}").content_string, name
+    for pod in pods.values():
+        sync = _container(pod, "dag-sync", init=True)
+        assert sync["command"] == ["python", "-m", "airflow_dag_sync"]
+        mounts = {mount["name"]: mount["mountPath"] for mount in sync["volumeMounts"]}
+        assert mounts["dag-sync-engine"] == _env(sync)["PYTHONPATH"] + "/airflow_dag_sync"
 
 
 def test_the_gpu_task_uses_the_gpu_template(pods: dict[str, dict[str, Any]]) -> None:

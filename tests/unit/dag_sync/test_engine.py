@@ -1,4 +1,4 @@
-"""Behavioural tests for roles/airflow_dag_sync/files/airflow_dag_sync.py."""
+"""Behavioural tests for the package roles/airflow_dag_sync/files/airflow_dag_sync."""
 
 from __future__ import annotations
 
@@ -43,11 +43,11 @@ def current(cfg: engine.SyncConfig, name: str = "t1") -> Path:
 
 
 def live_id(cfg: engine.SyncConfig, name: str = "t1") -> str | None:
-    return engine.read_live_id(tdir(cfg, name))
+    return engine.store.read_live_id(tdir(cfg, name))
 
 
 def snapshot_ids(cfg: engine.SyncConfig, name: str = "t1") -> list[str]:
-    return engine.list_snapshot_ids(tdir(cfg, name) / ".snapshots")
+    return engine.store.list_snapshot_ids(tdir(cfg, name) / ".snapshots")
 
 
 def tmp_leftovers(cfg: engine.SyncConfig, name: str = "t1") -> list[str]:
@@ -256,7 +256,7 @@ def test_traversal_keys_rejected(client: CountingClient, put: Put, make_cfg: Mak
     ],
 )
 def test_relpath_problem(rel: str, ok: bool) -> None:
-    assert (engine.relpath_problem(rel) is None) is ok
+    assert (engine.model.relpath_problem(rel) is None) is ok
 
 
 def test_file_directory_conflict_rejected(client: CountingClient, put: Put, make_cfg: MakeCfg) -> None:
@@ -308,7 +308,7 @@ def test_outage_once_exit_code_non_zero(
     snap = live_id(make_cfg())
 
     client.fail_list = EndpointConnectionError(endpoint_url="http://unreachable:9000")
-    monkeypatch.setattr(engine, "build_s3_client", lambda _cfg: client)
+    monkeypatch.setattr(engine.cli, "build_s3_client", lambda _cfg: client)
     assert engine.main(["--once", "--config", str(cfg_file)]) == 1
 
     cfg = make_cfg()
@@ -368,7 +368,7 @@ def test_crash_before_flip_is_never_live(
     def boom(*_args: Any, **_kwargs: Any) -> None:
         raise KeyboardInterrupt  # like a kill between download and flip
 
-    monkeypatch.setattr(engine, "flip_current", boom)
+    monkeypatch.setattr(engine.cycle, "flip_current", boom)
     with pytest.raises(KeyboardInterrupt):
         sync(client, cfg)
     assert live_id(cfg) == good.snapshot_id and (current(cfg) / "a.py").read_text() == "1"
@@ -396,7 +396,7 @@ def test_snapshot_flushed_once_before_it_goes_live(
         manifest_written = (path.parent / f"{path.name}.manifest.json").is_file()
         flushed.append((path, set(files_under(path)), manifest_written, live_id(cfg)))
 
-    monkeypatch.setattr(engine, "sync_filesystem", record)
+    monkeypatch.setattr(engine.cycle, "sync_filesystem", record)
     result = sync(client, cfg)
     assert result.ok
     [(path, files, manifest_written, live_then)] = flushed  # one flush for the snapshot, not one per file
@@ -409,9 +409,9 @@ def test_snapshot_flushed_once_before_it_goes_live(
 
 def test_sync_filesystem_flushes_and_names_a_bad_path(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
-    engine.sync_filesystem(tmp_path)  # a real syncfs(2) of the test's filesystem
+    engine.fs.sync_filesystem(tmp_path)  # a real syncfs(2) of the test's filesystem
     with pytest.raises(FileNotFoundError, match="missing"):
-        engine.sync_filesystem(tmp_path / "missing")
+        engine.fs.sync_filesystem(tmp_path / "missing")
 
 
 # --------------------------------------------------------------------------- 8. publish marker
@@ -547,18 +547,18 @@ class DirectSpy:
     """Keeps the DirectGet of each download batch."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.made: list[engine.DirectGet | None] = []
-        original = engine.DirectGet.for_client
+        self.made: list[engine.direct_get.DirectGet | None] = []
+        original = engine.direct_get.DirectGet.for_client
 
-        def for_client(client: Any, bucket: str) -> engine.DirectGet | None:
+        def for_client(client: Any, bucket: str) -> engine.direct_get.DirectGet | None:
             direct = original(client, bucket)
             self.made.append(direct)
             return direct
 
-        monkeypatch.setattr(engine.DirectGet, "for_client", staticmethod(for_client))
+        monkeypatch.setattr(engine.direct_get.DirectGet, "for_client", staticmethod(for_client))
 
     @property
-    def last(self) -> engine.DirectGet:
+    def last(self) -> engine.direct_get.DirectGet:
         direct = self.made[-1]
         assert direct is not None, "the moto client must get the direct path"
         return direct
@@ -654,8 +654,8 @@ def test_no_direct_get_without_credentials(aws_env: None, monkeypatch: pytest.Mo
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance-profile lookup
     no_credentials = boto3.client("s3", region_name="us-east-1")
-    assert engine.DirectGet.for_client(no_credentials, BUCKET) is None  # the client reports the error
-    assert engine.DirectGet.for_client(object(), BUCKET) is None  # not a botocore client
+    assert engine.direct_get.DirectGet.for_client(no_credentials, BUCKET) is None  # the client reports the error
+    assert engine.direct_get.DirectGet.for_client(object(), BUCKET) is None  # not a botocore client
 
 
 # --------------------------------------------------------------------------- 13. tenant isolation
@@ -682,8 +682,8 @@ def test_one_tenant_failure_does_not_affect_other(client: CountingClient, put: P
 def test_tenant_lock_prevents_concurrent_cycle(client: CountingClient, put: Put, make_cfg: MakeCfg) -> None:
     put("t1", "a.py", "a")
     cfg = make_cfg()
-    engine.ensure_dir(tdir(cfg))
-    with engine.tenant_lock(tdir(cfg)):
+    engine.fs.ensure_dir(tdir(cfg))
+    with engine.store.tenant_lock(tdir(cfg)):
         blocked = sync(client, cfg)
     assert not blocked.ok and "another sync process" in str(blocked.error)
     assert sync(client, cfg).ok
@@ -756,7 +756,7 @@ def test_main_loop_stops_gracefully_on_sigterm(
             os.kill(os.getpid(), signal.SIGTERM)
         return results
 
-    monkeypatch.setattr(engine, "run_cycle", cycle_then_sigterm)
+    monkeypatch.setattr(engine.cli, "run_cycle", cycle_then_sigterm)
     rc = engine.main(["--config", str(cfg_file)])
     assert rc == 0
     assert cycles == [1, 1]  # stopped after the signal instead of looping on
@@ -806,22 +806,22 @@ def test_snapshot_ids_strictly_increase(tmp_path: Path) -> None:
     root = tmp_path / "snaps"
     root.mkdir()
     now = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
-    first = engine.next_snapshot_id(root, now)
+    first = engine.store.next_snapshot_id(root, now)
     assert first == "20300102T030405Z-000000"
     (root / first).mkdir()
-    second = engine.next_snapshot_id(root, now)
+    second = engine.store.next_snapshot_id(root, now)
     assert second == "20300102T030405Z-000001"
     (root / second).mkdir()
-    earlier = engine.next_snapshot_id(root, now - dt.timedelta(hours=1))  # clock went back
+    earlier = engine.store.next_snapshot_id(root, now - dt.timedelta(hours=1))  # clock went back
     assert earlier > second
 
 
 def test_join_prefix() -> None:
-    assert engine.join_prefix("dags", "team-a") == "dags/team-a/"
-    assert engine.join_prefix("/dags/", "/team-a/") == "dags/team-a/"
-    assert engine.join_prefix("", "t") == "t/"
-    assert engine.join_prefix("dags", "") == "dags/"
-    assert engine.join_prefix("", "") == ""
+    assert engine.model.join_prefix("dags", "team-a") == "dags/team-a/"
+    assert engine.model.join_prefix("/dags/", "/team-a/") == "dags/team-a/"
+    assert engine.model.join_prefix("", "t") == "t/"
+    assert engine.model.join_prefix("dags", "") == "dags/"
+    assert engine.model.join_prefix("", "") == ""
 
 
 def test_modes_independent_of_umask(client: CountingClient, put: Put, make_cfg: MakeCfg) -> None:

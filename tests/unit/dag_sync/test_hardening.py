@@ -108,9 +108,9 @@ def test_prefix_conflict_names_the_enclosing_tenant_first() -> None:
     outer = engine.TenantConfig(name="team_a", prefix="team_a")
     inner = engine.TenantConfig(name="ml", prefix="team_a/ml")
     expected = "the prefix 'dags/team_a/' of tenant team_a encloses the prefix 'dags/team_a/ml/' of tenant ml"
-    assert engine.prefix_conflict(inner, outer, "dags") == expected
-    assert engine.prefix_conflict(outer, inner, "dags") == expected
-    assert engine.prefix_conflict(outer, engine.TenantConfig(name="ab", prefix="team_ab"), "dags") is None
+    assert engine.config.prefix_conflict(inner, outer, "dags") == expected
+    assert engine.config.prefix_conflict(outer, inner, "dags") == expected
+    assert engine.config.prefix_conflict(outer, engine.TenantConfig(name="ab", prefix="team_ab"), "dags") is None
 
 
 # --------------------------------------------------------------------------- 2. integrity
@@ -161,7 +161,7 @@ def assert_failed_and_live_kept(
 ) -> None:
     assert not result.ok and not result.changed
     assert f"s3://{BUCKET}/{key}" in str(result.error)
-    assert engine.read_live_id(tdir(cfg)) == good.snapshot_id
+    assert engine.store.read_live_id(tdir(cfg)) == good.snapshot_id
     assert files_under(current(cfg)) == files
     assert tmp_leftovers(cfg) == []
     status = json.loads(status_path(cfg).read_text())
@@ -229,7 +229,7 @@ def test_multipart_etag_skips_md5_but_not_size(s3: Any, put: Put, make_cfg: Make
     serve_body(s3, "big.py", b"multi", {"etag": listed_etag(s3, key)})
     short = sync(s3, cfg)
     assert not short.ok and "size mismatch" in str(short.error) and key in str(short.error)
-    assert engine.read_live_id(tdir(cfg)) == same_size.snapshot_id
+    assert engine.store.read_live_id(tdir(cfg)) == same_size.snapshot_id
 
 
 @pytest.mark.parametrize("path", ["direct", "client"])
@@ -256,13 +256,13 @@ def test_encrypted_object_etag_is_not_taken_for_an_md5(
 
 def test_verify_download() -> None:
     md5 = hashlib.md5(b"abc").hexdigest()
-    listed = engine.ObjectEntry(etag=md5.upper(), size=3, relpath="a.py")
-    engine.verify_download("s3://b/a.py", listed, 3, hashlib.md5(b"abc"))
-    with pytest.raises(engine.IntegrityError, match="size mismatch for s3://b/a.py: listed 3 bytes, received 2"):
-        engine.verify_download("s3://b/a.py", listed, 2, None)
-    with pytest.raises(engine.IntegrityError, match="MD5 mismatch for s3://b/a.py"):
-        engine.verify_download("s3://b/a.py", listed, 3, hashlib.md5(b"abd"))
-    assert engine.is_md5_etag(md5) and not engine.is_md5_etag(md5 + "-2") and not engine.is_md5_etag("lm:2024")
+    listed = engine.model.ObjectEntry(etag=md5.upper(), size=3, relpath="a.py")
+    engine.s3.verify_download("s3://b/a.py", listed, 3, hashlib.md5(b"abc"))
+    with pytest.raises(engine.errors.IntegrityError, match="size mismatch for s3://b/a.py: listed 3 bytes, received 2"):
+        engine.s3.verify_download("s3://b/a.py", listed, 2, None)
+    with pytest.raises(engine.errors.IntegrityError, match="MD5 mismatch for s3://b/a.py"):
+        engine.s3.verify_download("s3://b/a.py", listed, 3, hashlib.md5(b"abd"))
+    assert engine.model.is_md5_etag(md5) and not engine.model.is_md5_etag(md5 + "-2") and not engine.model.is_md5_etag("lm:2024")
 
 
 # --------------------------------------------------------------------------- 3. symlinks
@@ -412,7 +412,7 @@ def test_symlinked_manifest_is_not_trusted(client: CountingClient, put: Put, mak
     copy.write_bytes(manifest.read_bytes())
     manifest.unlink()
     os.symlink(copy, manifest)
-    assert engine.load_manifest(tdir(cfg) / ".snapshots", str(first.snapshot_id)) is None
+    assert engine.store.load_manifest(tdir(cfg) / ".snapshots", str(first.snapshot_id)) is None
     client.reset()
     again = sync(client, cfg)  # without a trusted manifest the snapshot is rebuilt from S3
     assert again.ok and again.changed and client.get_calls == 1
@@ -477,7 +477,7 @@ def test_lock_loser_leaves_the_status_file_alone(client: CountingClient, put: Pu
     before = status_path(cfg).read_bytes()
     put("t1", "a.py", "a2")
 
-    with engine.tenant_lock(tdir(cfg)):  # the winner of the next cycle, still syncing
+    with engine.store.tenant_lock(tdir(cfg)):  # the winner of the next cycle, still syncing
         loser = sync(client, cfg)
 
     assert status_path(cfg).read_bytes() == before
@@ -492,7 +492,7 @@ def test_lock_loser_of_a_first_sync_writes_no_status(
     cfg_file = write_config(tmp_path, {"t1": "t1"})
     cfg = make_cfg()
     tdir(cfg).mkdir(parents=True)
-    with engine.tenant_lock(tdir(cfg)):
+    with engine.store.tenant_lock(tdir(cfg)):
         assert engine.main(["--once", "--config", str(cfg_file)]) == 1
     assert not os.path.lexists(status_path(cfg))
     assert "another sync process holds" in caplog.text  # reported on stderr instead

@@ -10,7 +10,7 @@ from typing import Any
 import airflow_deploy_pod_hook as hook
 import pytest
 
-SYNC_ARGS = ["/opt/airflow-dag-sync/airflow_dag_sync.py", "--once", "--bucket", "dags", "--prefix", "dags",
+SYNC_ARGS = ["--once", "--bucket", "dags", "--prefix", "dags",
              "--dest-root", "/var/lib/airflow/dags", "--no-fsync",
              "--tenant", "team_a=team_a", "--tenant", "team_b=b"]
 TENANT_ARGS = {"team_a": ["--tenant", "team_a=team_a"],
