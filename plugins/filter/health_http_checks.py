@@ -8,7 +8,7 @@ author: airflow-deploy maintainers
 version_added: 0.1.0
 short_description: The HTTP health checks of a host's Airflow components
 description:
-  - Turns a host's components into the C(http) checks of the module C(airflow_deploy.cluster.health_probe) for the
+  - Turns a host's components into the C(http) checks of the module C(airflow_deploy.cluster.health_info) for the
     C(airflow_lb_healthcheck) role, in the components' order.
   - C(api-server) is checked on C(<api_url>/api/v2/version) (no login, independent of other components) and
     C(scheduler) on O(scheduler_url); the DAG processor and the triggerer have no endpoint (see the
@@ -32,8 +32,8 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Probe the endpoints of an api-server and scheduler host
-  airflow_deploy.cluster.health_probe:
+- name: Read the endpoints of an api-server and scheduler host
+  airflow_deploy.cluster.health_info:
     http: >-
       {{ ['api-server', 'scheduler', 'triggerer']
          | airflow_deploy.cluster.health_http_checks('http://127.0.0.1:8080', 'http://127.0.0.1:8974/health') }}

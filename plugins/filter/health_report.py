@@ -10,7 +10,7 @@ short_description: The health report of one Airflow host
 description:
   - Puts together what the C(airflow_lb_healthcheck) role learnt of a host, check name to state, in this order
     (a dict keeps it).
-  - Each endpoint of the C(http) result of the module C(airflow_deploy.cluster.health_probe), V(healthy) or
+  - Each endpoint of the C(http) result of the module C(airflow_deploy.cluster.health_info), V(healthy) or
     V(unhealthy).
   - Each component of O(jobs), V(healthy) when the jobs check printed C(<argument> alive) in O(job_lines),
     else V(unhealthy).
@@ -18,7 +18,7 @@ description:
     (V(UP) is healthy).
 options:
   _input:
-    description: The C(http) result of C(health_probe), endpoint name to its answer (with C(healthy)).
+    description: The C(http) result of C(health_info), endpoint name to its answer (with C(healthy)).
     type: dict
     required: true
   jobs:
@@ -70,7 +70,7 @@ def health_report(http: Mapping[str, Mapping[str, Any]], jobs: Mapping[str, str]
                   job_lines: Sequence[str] = (), servers: Mapping[str, str] | None = None) -> dict[str, str]:
     """Return check name -> state for one host."""
     if not isinstance(http, Mapping):
-        raise AnsibleFilterError(f"health_report: the input must be the http result of health_probe, got {http!r}")
+        raise AnsibleFilterError(f"health_report: the input must be the http result of health_info, got {http!r}")
     lines = set(job_lines.splitlines() if isinstance(job_lines, str) else map(str, job_lines))
     report = {str(name): _state(bool(answer.get("healthy"))) for name, answer in http.items()}
     report.update({str(component): _state(f"{check} alive" in lines) for component, check in (jobs or {}).items()})

@@ -1,4 +1,4 @@
-"""Unit tests of the airflow_deploy.cluster.health_probe module (run as a play runs it).
+"""Unit tests of the airflow_deploy.cluster.health_info module (run as a play runs it).
 
 The endpoints are served by an HTTP server of the test process on the loopback.
 """
@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible_collections.airflow_deploy.cluster.plugins.modules import health_probe
-from ansible_collections.airflow_deploy.cluster.plugins.modules.health_probe import judge, value_at
+from ansible_collections.airflow_deploy.cluster.plugins.modules import health_info
+from ansible_collections.airflow_deploy.cluster.plugins.modules.health_info import judge, value_at
 from module_runner import run_module
 
 HEALTH = {"metadatabase": {"status": "healthy"}, "scheduler": {"status": "unhealthy"}}
@@ -77,7 +77,7 @@ def test_value_at_and_judge() -> None:
 
 
 def test_one_probe_reports_every_check(server: str) -> None:
-    result = run_module("health_probe", {
+    result = run_module("health_info", {
         "http": [{"name": "api-server", "url": f"{server}/version"},
                  {"name": "metadatabase", "url": f"{server}/health", "json_path": "metadatabase.status",
                   "json_value": "healthy"},
@@ -98,14 +98,14 @@ def test_one_probe_reports_every_check(server: str) -> None:
 
 
 def test_no_answer_is_status_minus_one() -> None:
-    result = run_module("health_probe", {"http": [{"name": "gone", "url": "http://127.0.0.1:9/"}], "timeout": 1})
+    result = run_module("health_info", {"http": [{"name": "gone", "url": "http://127.0.0.1:9/"}], "timeout": 1})
     assert result["http"]["gone"]["status"] == -1
     assert result["http"]["gone"]["error"]
     assert result["unhealthy"] == ["gone"]
 
 
 def test_a_command_that_cannot_start_is_unhealthy(tmp_path: Path) -> None:
-    result = run_module("health_probe", {"command": [str(tmp_path / "missing")]})
+    result = run_module("health_info", {"command": [str(tmp_path / "missing")]})
     assert result["command"]["healthy"] is False
     assert result["command"]["rc"] == -1
     assert result["unhealthy"] == ["command"]
@@ -117,7 +117,7 @@ def test_wait_asks_again_only_what_is_unhealthy(server: str, tmp_path: Path) -> 
     command = python_command(
         f"import pathlib, sys; p = pathlib.Path({str(runs)!r}); p.write_text(p.read_text() + 'x' if p.exists() else 'x');"
         " sys.exit(0 if len(p.read_text()) >= 2 else 1)")
-    result = run_module("health_probe", {
+    result = run_module("health_info", {
         "http": [{"name": "api-server", "url": f"{server}/version"}, {"name": "late", "url": f"{server}/late"}],
         "command": command, "wait": 30, "interval": 1, "command_interval": 1,
     })
@@ -129,7 +129,7 @@ def test_wait_asks_again_only_what_is_unhealthy(server: str, tmp_path: Path) -> 
 
 
 def test_wait_gives_up_and_names_what_stayed_unhealthy(server: str) -> None:
-    result = run_module("health_probe", {"http": [{"name": "scheduler", "url": f"{server}/down"}],
+    result = run_module("health_info", {"http": [{"name": "scheduler", "url": f"{server}/down"}],
                                          "wait": 2, "interval": 1})
     assert result["healthy"] is False
     assert result["unhealthy"] == ["scheduler"]
@@ -139,10 +139,10 @@ def test_wait_gives_up_and_names_what_stayed_unhealthy(server: str) -> None:
 
 def test_airflow_hostname_is_the_canonical_name_of_the_first_address_that_has_one(monkeypatch: pytest.MonkeyPatch) -> None:
     """As airflow.utils.net.getfqdn(), Airflow's default hostname_callable, names the host."""
-    monkeypatch.setattr(health_probe.socket, "gethostname", lambda: "airflow1")
-    monkeypatch.setattr(health_probe.socket, "getaddrinfo",
+    monkeypatch.setattr(health_info.socket, "gethostname", lambda: "airflow1")
+    monkeypatch.setattr(health_info.socket, "getaddrinfo",
                         lambda *args: [(2, 2, 17, "", ("10.0.0.120", 0)), (2, 2, 17, "airflow1.example.com", ("10.0.0.120", 0))])
-    assert health_probe.airflow_hostname() == "airflow1.example.com"
+    assert health_info.airflow_hostname() == "airflow1.example.com"
 
 
 @pytest.mark.parametrize("answer", [OSError("no such host"), [(2, 2, 17, "", ("10.0.0.120", 0))]])
@@ -152,11 +152,11 @@ def test_airflow_hostname_falls_back_to_the_host_name(monkeypatch: pytest.Monkey
             raise answer
         return answer
 
-    monkeypatch.setattr(health_probe.socket, "gethostname", lambda: "airflow1")
-    monkeypatch.setattr(health_probe.socket, "getaddrinfo", getaddrinfo)
-    assert health_probe.airflow_hostname() == "airflow1"
+    monkeypatch.setattr(health_info.socket, "gethostname", lambda: "airflow1")
+    monkeypatch.setattr(health_info.socket, "getaddrinfo", getaddrinfo)
+    assert health_info.airflow_hostname() == "airflow1"
 
 
 def test_airflow_hostname_is_returned_only_when_asked() -> None:
-    assert "airflow_hostname" not in run_module("health_probe", {})
-    assert run_module("health_probe", {"airflow_hostname": True})["airflow_hostname"] == health_probe.airflow_hostname()
+    assert "airflow_hostname" not in run_module("health_info", {})
+    assert run_module("health_info", {"airflow_hostname": True})["airflow_hostname"] == health_info.airflow_hostname()

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: health_probe
+module: health_info
 short_description: Probe HTTP health endpoints and a check command in one module run, optionally until healthy
 version_added: 0.1.0
 description:
@@ -87,7 +87,7 @@ author: airflow-deploy maintainers
 
 EXAMPLES = r"""
 - name: Wait until the api-server answers and reaches its database
-  airflow_deploy.cluster.health_probe:
+  airflow_deploy.cluster.health_info:
     http:
       - {name: api-server, url: "http://localhost:8080/api/v2/version"}
       - {name: metadatabase, url: "http://localhost:8080/api/v2/monitor/health",

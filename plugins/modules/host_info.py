@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: host_probe
+module: host_info
 short_description: Read the state a preflight checks on a host, in one read-only module run
 version_added: 0.1.0
 description:
@@ -104,7 +104,7 @@ author: airflow-deploy maintainers
 
 EXAMPLES = r"""
 - name: Probe the host
-  airflow_deploy.cluster.host_probe:
+  airflow_deploy.cluster.host_info:
     python: /opt/airflow/venv/bin/python
     units: [chrony.service, firewalld.service]
     running_pattern: airflow-*.service

@@ -1,4 +1,4 @@
-"""Unit tests of the airflow_deploy.cluster.host_probe module (run as a play runs it)."""
+"""Unit tests of the airflow_deploy.cluster.host_info module (run as a play runs it)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ansible_collections.airflow_deploy.cluster.plugins.modules.host_probe import parse_package_query, parse_systemctl_show
+from ansible_collections.airflow_deploy.cluster.plugins.modules.host_info import parse_package_query, parse_systemctl_show
 from module_runner import run_module
 
 # systemctl show --property=LoadState,ActiveState,UnitFileState of three units, as systemd prints it.
@@ -80,7 +80,7 @@ def test_parse_systemctl_show_leaves_units_without_an_answer_empty() -> None:
 
 def test_units_and_running_services_come_from_one_systemctl_call_each(tmp_path: Path,
                                                                       fake_systemctl: dict[str, str]) -> None:
-    result = run_module("host_probe", {"units": ["chrony.service", "ntpd.service", "firewalld.service"],
+    result = run_module("host_info", {"units": ["chrony.service", "ntpd.service", "firewalld.service"],
                                        "running_pattern": "airflow-*.service"}, env=fake_systemctl)
     assert result["changed"] is False
     assert result["units"]["chrony.service"]["load_state"] == "loaded"
@@ -92,21 +92,21 @@ def test_units_and_running_services_come_from_one_systemctl_call_each(tmp_path: 
 
 
 def test_python_version_of_an_interpreter_and_a_missing_one(tmp_path: Path) -> None:
-    present = run_module("host_probe", {"python": sys.executable})
+    present = run_module("host_info", {"python": sys.executable})
     assert present["python"] == {"path": sys.executable, "exists": True, "version": "%d.%d" % sys.version_info[:2]}
-    missing = run_module("host_probe", {"python": str(tmp_path / "nope" / "python")})
+    missing = run_module("host_info", {"python": str(tmp_path / "nope" / "python")})
     assert missing["python"]["exists"] is False and missing["python"]["version"] is None
     not_python = tmp_path / "false"
     not_python.write_text("#!/bin/sh\nexit 3\n")
     not_python.chmod(0o755)
-    broken = run_module("host_probe", {"python": str(not_python)})
+    broken = run_module("host_info", {"python": str(not_python)})
     assert broken["python"] == {"path": str(not_python), "exists": True, "version": None}
 
 
 def test_env_hashes_hash_whole_lines_and_never_return_values(tmp_path: Path) -> None:
     env_file = tmp_path / "airflow.env"
     env_file.write_text("AIRFLOW__CORE__FERNET_KEY=secret-one\nAIRFLOW__API__SECRET_KEY=secret-two\n")
-    result = run_module("host_probe", {"env_file": str(env_file),
+    result = run_module("host_info", {"env_file": str(env_file),
                                        "env_names": ["AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET"]})
     assert result["env_hashes"] == {
         "AIRFLOW__CORE__FERNET_KEY": hashlib.sha256(b"AIRFLOW__CORE__FERNET_KEY=secret-one").hexdigest(),
@@ -116,21 +116,21 @@ def test_env_hashes_hash_whole_lines_and_never_return_values(tmp_path: Path) -> 
 
 
 def test_env_hashes_are_null_without_the_file(tmp_path: Path) -> None:
-    result = run_module("host_probe", {"env_file": str(tmp_path / "absent.env"), "env_names": ["A"]})
+    result = run_module("host_info", {"env_file": str(tmp_path / "absent.env"), "env_names": ["A"]})
     assert result["env_hashes"] is None
 
 
 def test_tcp_reports_an_open_and_a_closed_port(listener: int) -> None:
-    open_result = run_module("host_probe", {"tcp": {"host": "127.0.0.1", "port": listener, "timeout": 2}})
+    open_result = run_module("host_info", {"tcp": {"host": "127.0.0.1", "port": listener, "timeout": 2}})
     assert open_result["tcp"] == {"reachable": True, "error": None}
-    closed = run_module("host_probe", {"tcp": {"host": "127.0.0.1", "port": closed_port(), "timeout": 1}})
+    closed = run_module("host_info", {"tcp": {"host": "127.0.0.1", "port": closed_port(), "timeout": 1}})
     assert closed["tcp"]["reachable"] is False
     assert "refused" in closed["tcp"]["error"].lower()
 
 
 def test_users_and_groups_are_read_from_the_account_databases() -> None:
     user, group = pwd.getpwuid(os.getuid()), grp.getgrgid(os.getgid())
-    result = run_module("host_probe", {"users": [user.pw_name, "no-such-user-x"],
+    result = run_module("host_info", {"users": [user.pw_name, "no-such-user-x"],
                                        "groups": [group.gr_name, "no-such-group-x"]})
     assert result["users"] == {
         user.pw_name: {"uid": user.pw_uid, "gid": user.pw_gid, "home": user.pw_dir, "shell": user.pw_shell,
@@ -141,7 +141,7 @@ def test_users_and_groups_are_read_from_the_account_databases() -> None:
 
 
 def test_options_left_out_are_not_asked() -> None:
-    result = run_module("host_probe", {})
+    result = run_module("host_info", {})
     assert result == {"changed": False, "units": {}, "users": {}, "groups": {}, "contents": {}, "stats": {},
                       "invocation": result["invocation"]}
 
@@ -149,7 +149,7 @@ def test_options_left_out_are_not_asked() -> None:
 def test_read_returns_contents_and_null_for_a_missing_file(tmp_path: Path) -> None:
     record = tmp_path / "record.json"
     record.write_text('{"requirements": ["apache-airflow==3.3.2"]}')
-    result = run_module("host_probe", {"read": [str(record), str(tmp_path / "absent")]})
+    result = run_module("host_info", {"read": [str(record), str(tmp_path / "absent")]})
     assert result["contents"] == {str(record): '{"requirements": ["apache-airflow==3.3.2"]}',
                                   str(tmp_path / "absent"): None}
 
@@ -173,7 +173,7 @@ DPKG_OUTPUT = "haproxy installed 2.6.12-1+deb12u1\nsocat config-files 1.7.4.4-2\
 def test_packages_and_versions_from_dpkg(tmp_path: Path) -> None:
     env = fake_tool(tmp_path, "dpkg-query", DPKG_OUTPUT, 1)
     names = ["haproxy", "socat", "libfoo", "nope"]
-    result = run_module("host_probe", {"packages": {"manager": "dpkg", "names": names}}, env=env)
+    result = run_module("host_info", {"packages": {"manager": "dpkg", "names": names}}, env=env)
     assert result["packages"] == {"haproxy": True, "socat": False, "libfoo": False, "nope": False}
     assert result["package_versions"] == {"haproxy": "2.6.12-1+deb12u1", "socat": None, "libfoo": None, "nope": None}
     args = (tmp_path / "args").read_text().splitlines()
@@ -183,7 +183,7 @@ def test_packages_and_versions_from_dpkg(tmp_path: Path) -> None:
 def test_packages_and_versions_from_rpm(tmp_path: Path) -> None:
     output = "haproxy installed 1.8.27-5.el8\npackage socat is not installed\nperl installed 4:5.26.3-422.el8\n"
     env = fake_tool(tmp_path, "rpm", output, 1)
-    result = run_module("host_probe", {"packages": {"manager": "rpm", "names": ["haproxy", "socat", "perl"]}}, env=env)
+    result = run_module("host_info", {"packages": {"manager": "rpm", "names": ["haproxy", "socat", "perl"]}}, env=env)
     assert result["packages"] == {"haproxy": True, "socat": False, "perl": True}
     assert result["package_versions"] == {"haproxy": "1.8.27-5.el8", "socat": None, "perl": "4:5.26.3-422.el8"}
     args = (tmp_path / "args").read_text().splitlines()
@@ -197,6 +197,6 @@ def test_parse_package_query_keeps_the_first_version_of_a_name() -> None:
 
 def test_a_failing_package_query_fails_the_probe(tmp_path: Path) -> None:
     env = fake_tool(tmp_path, "dpkg-query", "", 2)
-    result = run_module("host_probe", {"packages": {"manager": "dpkg", "names": ["haproxy"]}}, env=env)
+    result = run_module("host_info", {"packages": {"manager": "dpkg", "names": ["haproxy"]}}, env=env)
     assert result["failed"] is True
     assert "failed (rc 2)" in result["msg"]
