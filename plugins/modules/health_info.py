@@ -1,24 +1,24 @@
 #!/usr/bin/python
 # Copyright: airflow-deploy maintainers
 # Apache License 2.0 (see LICENSE)
-"""Probe the health of a host's services (HTTP endpoints and a check command) in one module run."""
+"""Read the health of a host's services (HTTP endpoints and a check command), optionally until healthy."""
 
 from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: health_info
-short_description: Probe HTTP health endpoints and a check command in one module run, optionally until healthy
+short_description: Read the health of HTTP endpoints and a check command, optionally waiting until healthy
 version_added: 0.1.0
 description:
-  - Sends a GET to each O(http) endpoint and runs O(command), all in one module run; the command
-    runs while the endpoints are asked. A health report uses one probe (O(wait=0)); a health gate
-    sets O(wait) and the module asks again what is not healthy yet until everything is or the
-    time is up.
-  - Read-only. The module does not fail because a check is unhealthy; it returns V(healthy) and
-    the names in RV(unhealthy), for the play to judge (for example C(failed_when)).
+  - Sends a GET to each O(http) endpoint and runs O(command), in one module run. A health report asks
+    once (O(wait=0)); a health gate sets O(wait), and the module asks again what is not healthy yet,
+    every 2 seconds (the command every 5 seconds), until everything is or the time is up.
+  - Changes nothing on the host; O(command) must be a read-only check. The module does not fail
+    because a check is unhealthy; it returns RV(healthy) and the names in RV(unhealthy), for the
+    play to judge (for example C(failed_when)).
 options:
   http:
-    description: The endpoints to ask.
+    description: The endpoints to ask; an endpoint is healthy when it answers HTTP 200 (and O(http[].json_value), when set).
     type: list
     elements: dict
     default: []
@@ -31,10 +31,6 @@ options:
         description: URL to GET.
         type: str
         required: true
-      status:
-        description: The HTTP status of a healthy answer.
-        type: int
-        default: 200
       json_path:
         description: Dotted path of a value in the JSON body that must equal O(http[].json_value).
         type: str
@@ -42,7 +38,7 @@ options:
         description: The value at O(http[].json_path) of a healthy answer.
         type: str
   command:
-    description: A check command (argv, no shell), healthy when it exits 0.
+    description: A read-only check command (argv, no shell), healthy when it exits 0.
     type: list
     elements: str
     default: []
@@ -62,14 +58,6 @@ options:
     description: Seconds to keep asking until every check is healthy; V(0) asks once.
     type: int
     default: 0
-  interval:
-    description: Seconds between two asks of an unhealthy endpoint.
-    type: int
-    default: 2
-  command_interval:
-    description: Seconds between two runs of an unhealthy check command.
-    type: int
-    default: 5
   airflow_hostname:
     description:
       - Also return the name under which Airflow's default C(hostname_callable) (C(airflow.utils.net.getfqdn))
@@ -80,9 +68,11 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Reads only; runs the same in check mode.
   diff_mode:
     support: none
-author: airflow-deploy maintainers
+    description: Changes nothing, so there is nothing to diff.
+author: airflow-deploy maintainers (@airflow-deploy)
 """
 
 EXAMPLES = r"""
@@ -103,6 +93,7 @@ healthy:
   description: Whether every check is healthy.
   returned: always
   type: bool
+  sample: false
 unhealthy:
   description: The names of the unhealthy checks, in the order given (the command last).
   returned: always
@@ -115,10 +106,15 @@ http:
   type: dict
   sample: {api-server: {status: 200, json: {version: 3.3.2}, healthy: true, error: null}}
 command:
-  description: The last run of O(command), with C(rc), C(stdout_lines), C(stderr) and C(healthy).
+  description: The last run of O(command), with C(rc) (-1 when it could not start), C(stdout_lines), C(stderr) and C(healthy).
   returned: when O(command) is set
   type: dict
   sample: {rc: 0, stdout_lines: [TriggererJob alive], stderr: "", healthy: true}
+msg:
+  description: V(healthy), or each unhealthy check and why.
+  returned: always
+  type: str
+  sample: "unhealthy: scheduler (HTTP 503: HTTP Error 503: Service Unavailable)"
 airflow_hostname:
   description: The name Airflow's default C(hostname_callable) gives this host (see O(airflow_hostname)).
   returned: when O(airflow_hostname) is true
@@ -128,7 +124,6 @@ airflow_hostname:
 
 import json
 import socket
-import subprocess
 import time
 from typing import Any
 from urllib.error import HTTPError
@@ -144,7 +139,6 @@ ARGUMENT_SPEC: dict[str, Any] = {
         "options": {
             "name": {"type": "str", "required": True},
             "url": {"type": "str", "required": True},
-            "status": {"type": "int", "default": 200},
             "json_path": {"type": "str"},
             "json_value": {"type": "str"},
         },
@@ -154,10 +148,11 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "validate_certs": {"type": "bool", "default": True},
     "timeout": {"type": "int", "default": 5},
     "wait": {"type": "int", "default": 0},
-    "interval": {"type": "int", "default": 2},
-    "command_interval": {"type": "int", "default": 5},
     "airflow_hostname": {"type": "bool", "default": False},
 }
+HEALTHY_STATUS = 200
+HTTP_INTERVAL = 2.0  # seconds between two asks of an unhealthy endpoint
+COMMAND_INTERVAL = 5.0  # seconds between two runs of an unhealthy check command (it may load Airflow)
 
 
 def parse_json(body: bytes) -> Any:
@@ -178,8 +173,8 @@ def value_at(document: Any, path: str) -> Any:
 
 
 def judge(check: dict[str, Any], status: int, document: Any) -> bool:
-    """Whether an answer is healthy: the wanted status and, when asked, the wanted JSON value."""
-    if status != check["status"]:
+    """Whether an answer is healthy: HTTP 200 and, when asked, the wanted JSON value."""
+    if status != HEALTHY_STATUS:
         return False
     return not check.get("json_path") or str(value_at(document, check["json_path"])) == check["json_value"]
 
@@ -195,35 +190,28 @@ def get(url: str, timeout: int, validate_certs: bool) -> tuple[int, bytes, str |
         return -1, b"", str(error)
 
 
-def probe_http(check: dict[str, Any], timeout: int, validate_certs: bool) -> dict[str, Any]:
+def ask_http(check: dict[str, Any], timeout: int, validate_certs: bool) -> dict[str, Any]:
     """One ask of one endpoint."""
     status, body, error = get(check["url"], timeout, validate_certs)
     document = parse_json(body)
     return {"status": status, "json": document, "healthy": judge(check, status, document), "error": error}
 
 
-def start_command(argv: list[str]) -> subprocess.Popen[str] | dict[str, Any]:
-    """Start the check command (it runs while the endpoints are asked), or the result of a failed start."""
+def run_check(module: AnsibleModule, argv: list[str]) -> dict[str, Any]:
+    """One run of the check command (argv as given, no shell); rc -1 when it cannot start."""
     try:
-        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        rc, out, err = module.run_command(argv, expand_user_and_vars=False, handle_exceptions=False)
     except OSError as error:
         return {"rc": -1, "stdout_lines": [], "stderr": str(error), "healthy": False}
+    return {"rc": rc, "stdout_lines": out.splitlines(), "stderr": err, "healthy": rc == 0}
 
 
-def finish_command(proc: subprocess.Popen[str] | dict[str, Any]) -> dict[str, Any]:
-    """Wait for the check command; its result."""
-    if isinstance(proc, dict):
-        return proc
-    stdout, stderr = proc.communicate()
-    return {"rc": proc.returncode, "stdout_lines": stdout.splitlines(), "stderr": stderr,
-            "healthy": proc.returncode == 0}
-
-
-class Probe:
+class Checks:
     """The checks of one module run and their last results."""
 
-    def __init__(self, params: dict[str, Any]) -> None:
-        self.params = params
+    def __init__(self, module: AnsibleModule) -> None:
+        self.module = module
+        self.params = module.params
         self.http: dict[str, dict[str, Any]] = {}
         self.command: dict[str, Any] | None = None
         self.next_http = 0.0
@@ -238,14 +226,13 @@ class Probe:
 
     def ask(self, now: float) -> None:
         """One round: every unhealthy check that is due."""
-        proc = start_command(self.params["command"]) if self.command_pending() and now >= self.next_command else None
         if now >= self.next_http:
             for check in self.pending_http():
-                self.http[check["name"]] = probe_http(check, self.params["timeout"], self.params["validate_certs"])
-            self.next_http = time.monotonic() + self.params["interval"]
-        if proc is not None:
-            self.command = finish_command(proc)
-            self.next_command = time.monotonic() + self.params["command_interval"]
+                self.http[check["name"]] = ask_http(check, self.params["timeout"], self.params["validate_certs"])
+            self.next_http = time.monotonic() + HTTP_INTERVAL
+        if self.command_pending() and now >= self.next_command:
+            self.command = run_check(self.module, self.params["command"])
+            self.next_command = time.monotonic() + COMMAND_INTERVAL
 
     def unhealthy(self) -> list[str]:
         names = [check["name"] for check in self.pending_http()]
@@ -257,16 +244,16 @@ class Probe:
         return min(dues + ([self.next_command] if self.command_pending() else []))
 
 
-def describe(probe: Probe) -> str:
+def describe(checks: Checks) -> str:
     """A message naming each unhealthy check and why."""
     parts = []
-    for name in probe.unhealthy():
-        if name in probe.http:
-            answer = probe.http[name]
+    for name in checks.unhealthy():
+        if name in checks.http:
+            answer = checks.http[name]
             parts.append(f"{name} (HTTP {answer['status']}{': ' + answer['error'] if answer['error'] else ''})")
-        elif probe.command is not None:
-            output = " ".join(probe.command["stdout_lines"] + probe.command["stderr"].splitlines()[-3:])
-            parts.append(f"{name} (rc {probe.command['rc']}: {output})")
+        elif checks.command is not None:
+            output = " ".join(checks.command["stdout_lines"] + checks.command["stderr"].splitlines()[-3:])
+            parts.append(f"{name} (rc {checks.command['rc']}: {output})")
     return "unhealthy: " + ", ".join(parts) if parts else "healthy"
 
 
@@ -284,27 +271,27 @@ def airflow_hostname() -> str:
     return next((address[3] for address in addresses if address[3]), name)
 
 
-def run(params: dict[str, Any]) -> dict[str, Any]:
+def health_info(module: AnsibleModule) -> dict[str, Any]:
     """Ask until every check is healthy or the wait is over; the module result."""
-    probe = Probe(params)
-    deadline = time.monotonic() + params["wait"]
-    probe.ask(time.monotonic())
-    while probe.unhealthy() and time.monotonic() < deadline:
-        time.sleep(max(0.0, min(probe.next_due(), deadline) - time.monotonic()))
-        probe.ask(time.monotonic())
-    unhealthy = probe.unhealthy()
+    checks = Checks(module)
+    deadline = time.monotonic() + module.params["wait"]
+    checks.ask(time.monotonic())
+    while checks.unhealthy() and time.monotonic() < deadline:
+        time.sleep(max(0.0, min(checks.next_due(), deadline) - time.monotonic()))
+        checks.ask(time.monotonic())
+    unhealthy = checks.unhealthy()
     result: dict[str, Any] = {"changed": False, "healthy": not unhealthy, "unhealthy": unhealthy,
-                              "http": probe.http, "msg": describe(probe)}
-    if probe.command is not None:
-        result["command"] = probe.command
-    if params["airflow_hostname"]:
+                              "http": checks.http, "msg": describe(checks)}
+    if checks.command is not None:
+        result["command"] = checks.command
+    if module.params["airflow_hostname"]:
         result["airflow_hostname"] = airflow_hostname()
     return result
 
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.exit_json(**run(module.params))
+    module.exit_json(**health_info(module))
 
 
 if __name__ == "__main__":
