@@ -48,7 +48,10 @@ def _default(spec: dict) -> str:
         return "**required**"
     if "default" not in spec:
         return ""
-    return "`" + json.dumps(spec["default"]) + "`"
+    default = spec["default"]
+    if isinstance(default, str):  # a folded Jinja default reads on one line
+        default = " ".join(default.split())
+    return "`" + json.dumps(default).replace("|", "\\|") + "`"
 
 
 def _type(spec: dict) -> str:

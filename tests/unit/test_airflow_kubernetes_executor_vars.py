@@ -83,12 +83,18 @@ def test_airflow_config_and_the_fallbacks_set_the_execution_api_url(tmp_path: Pa
          "vars": {"airflow_config": {"core": {"execution_api_server_url": "https://api.example.internal/execution/"}}}},
         {"name": "slash", "ansible.builtin.debug": {"msg": expression},
          "vars": {"airflow_base_url": "https://airflow.example.internal/"}},
-        {"name": "host", "ansible.builtin.debug": {"msg": expression},
-         "vars": {"airflow_base_url": "", "airflow_api_tls_cert": "api.crt"}},
     ]
     results = run_playbook(_play(tmp_path, INVENTORY, tasks))
     assert results["config"]["msg"] == "https://api.example.internal/execution/"
     assert results["slash"]["msg"] == "https://airflow.example.internal/execution/"
+
+
+def test_without_airflow_base_url_the_host_own_api_server_is_used(tmp_path: Path) -> None:
+    """The airflow role's default of airflow_base_url, without an airflow_lb group: this host's api-server."""
+    inventory = {key: value for key, value in INVENTORY.items() if key != "airflow_base_url"}
+    tasks = [{"name": "host", "ansible.builtin.debug": {"msg": "{{ __airflow_kubernetes_executor_execution_api_url }}"},
+              "vars": {"airflow_api_tls_cert": "api.crt"}}]
+    results = run_playbook(_play(tmp_path, inventory, tasks))
     assert results["host"]["msg"] == "https://localhost:8080/execution/"
 
 

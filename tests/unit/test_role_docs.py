@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -33,3 +34,13 @@ def test_the_rendered_options_table_has_no_raw_markup() -> None:
 
 def test_a_word_ending_in_a_markup_letter_is_left_alone() -> None:
     assert markdown("SCHEDULE(x) and LOGIC(y)") == "SCHEDULE(x) and LOGIC(y)"
+
+
+def test_a_folded_jinja_default_is_one_table_cell() -> None:
+    """A default with newlines and pipes (a Jinja expression) must not break the Markdown table row."""
+    specs = {"main": {"short_description": "Base", "options": {
+        "airflow_hosts": {"type": "list", "elements": "str", "description": "Hosts.",
+                          "default": "{{ groups['airflow_webservers']\n   | default([]) }}"}}}}
+    row = next(line for line in render(specs).splitlines() if line.startswith("| `airflow_hosts`"))
+    assert "`\"{{ groups['airflow_webservers'] \\| default([]) }}\"`" in row
+    assert len(re.findall(r"(?<!\\)\|", row)) == 5  # four cells

@@ -26,7 +26,12 @@ CASES = {
     "dags under /tmp": ({"airflow_dags_dir": "/tmp/dags"}, "airflow_dags_dir is '/tmp/dags': it must be an absolute path outside /tmp"),
     "missing python": ({"airflow_python_executable": "/usr/bin/python3.99"}, "airflow_python_executable is '/usr/bin/python3.99', which does not exist"),
     "no time sync": ({"airflow_time_sync_services": ["nope.service"]}, "None of airflow_time_sync_services (nope.service) is installed"),
-    "bad env name": ({"airflow_environment": {"NOT-VALID": "x"}}, "airflow_environment has an entry 'NOT-VALID'"),
+    # Two bad inputs in one run: the preflight names both.
+    "bad env name and base URL": (
+        {"airflow_environment": {"NOT-VALID": "x"}, "airflow_base_url": "airflow.example.internal"},
+        "airflow_environment has an entry 'NOT-VALID'",
+        "airflow_base_url 'airflow.example.internal' is not an http:// or https:// URL",
+    ),
 }
 
 
@@ -36,9 +41,11 @@ def _checksums(host: Any) -> dict[str, str]:
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_bad_input_fails_in_preflight(host: Any, case: str) -> None:
-    extra_vars, message = CASES[case]
+    extra_vars, message, *more_messages = CASES[case]
     before = _checksums(host)
     output = assert_fails_in_preflight(extra_vars, message)
+    for other in more_messages:
+        assert " ".join(other.split()) in " ".join(output.split()), f"{case}: '{other}' not in the output"
     for secret in ("not-a-fernet-key", "tooshort"):
         if secret in json.dumps(extra_vars):
             assert secret not in output, f"{case}: the secret value appears in the output"
