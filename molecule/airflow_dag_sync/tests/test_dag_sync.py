@@ -32,8 +32,14 @@ def _dag(host: Any, dag_id: str) -> dict[str, Any] | None:
     return body if status == 200 and not body.get("is_stale") else None
 
 
-def test_sync_unit_running(host: Any) -> None:
+def test_sync_unit_running_started_once(host: Any) -> None:
+    """Converge and idempotence started the engine once: no start followed by a restart for its own files.
+    Each start of a unit is a new invocation ID, on systemd's messages about the unit and on its own lines."""
     assert_service_running(host, "airflow-dag-sync")
+    journal = host.check_output("journalctl -u airflow-dag-sync.service -o json --no-pager")
+    entries = [json.loads(line) for line in journal.splitlines()]
+    invocations = {entry.get("_SYSTEMD_INVOCATION_ID") or entry.get("INVOCATION_ID") for entry in entries} - {None}
+    assert len(invocations) == 1, [entry.get("MESSAGE") for entry in entries if "INVOCATION_ID" in entry]
 
 
 @pytest.mark.parametrize("tenant", ["team_a", "team_b"])
