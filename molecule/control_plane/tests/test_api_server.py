@@ -1,20 +1,14 @@
-"""The api-server: health without login, authentication, Execution API, restart on change."""
+"""Role airflow_webserver: the database behind the health, the Execution API, a restart on a change.
+
+The unit, the version without login, authentication and the hidden configuration are checked in
+test_control_plane.py with the other components."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from conftest import ansible_playbook, api, assert_service_running, recap, token
-
-
-def test_unit_running_and_enabled(host: Any) -> None:
-    assert_service_running(host, "airflow-api-server")
-
-
-def test_version_without_login(host: Any) -> None:
-    status, body = api(host, "GET", "/api/v2/version")
-    assert (status, body["version"]) == (200, "3.3.2")
+from conftest import ansible_playbook, api, recap
 
 
 def test_monitor_health_reads_the_database(host: Any) -> None:
@@ -26,16 +20,6 @@ def test_monitor_health_reads_the_database(host: Any) -> None:
 def test_execution_api_served(host: Any) -> None:
     status, _ = api(host, "GET", "/execution/health")
     assert status == 200
-
-
-def test_authentication_required(host: Any) -> None:
-    assert api(host, "GET", "/api/v2/dags")[0] in (401, 403)
-    status, body = api(host, "GET", "/api/v2/dags", token(host))
-    assert status == 200 and "dags" in body
-
-
-def test_config_not_exposed(host: Any) -> None:
-    assert api(host, "GET", "/api/v2/config", token(host))[0] == 403
 
 
 def test_configuration_change_restarts_and_waits_for_health(host: Any) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from conftest import api, run_dag, wait_for
 
 UNITS = ["airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"]
-DB = "mol-triggerer-db"
+DB = "mol-control-plane-db"
 OUTAGE_SECONDS = 120
 
 

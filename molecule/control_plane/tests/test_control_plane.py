@@ -1,4 +1,4 @@
-"""The whole control plane on one node against PostgreSQL: health, security defaults, a DAG run."""
+"""The four components on one node against PostgreSQL: units, health, security defaults, a DAG run."""
 
 from __future__ import annotations
 

@@ -1,20 +1,13 @@
-"""The standalone DAG processor parses a DAG placed in the DAG folder."""
+"""Role airflow_dag_processor: bundle storage outside /tmp, and a DAG in the DAG folder parsed.
+
+The unit and its job are checked in test_control_plane.py with the other components."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from conftest import assert_service_running, deploy_dag, wait_for
-
-
-def test_unit_running_and_enabled(host: Any) -> None:
-    assert_service_running(host, "airflow-dag-processor")
-
-
-def test_job_heartbeats(host: Any) -> None:
-    result = host.run("airflow jobs check --job-type DagProcessorJob --local")
-    assert result.rc == 0, result.stdout + result.stderr
+from conftest import deploy_dag, wait_for
 
 
 def test_bundle_storage_outside_tmp(host: Any) -> None:

@@ -1,25 +1,14 @@
-"""The scheduler: unit, health server, and database errors caught before any restart."""
+"""Role airflow_scheduler: a hardened unit, and database errors caught before any restart.
+
+The unit, its health server and its job are checked in test_control_plane.py with the other
+components."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from conftest import api, assert_fails_in_preflight, assert_service_running, db_failure_cases
-
-
-def test_unit_running_and_enabled(host: Any) -> None:
-    assert_service_running(host, "airflow-scheduler")
-
-
-def test_health_server_answers(host: Any) -> None:
-    status, body = api(host, "GET", "/health", base="http://127.0.0.1:8974")
-    assert status == 200, body
-
-
-def test_scheduler_job_heartbeats(host: Any) -> None:
-    result = host.run("airflow jobs check --job-type SchedulerJob --local")
-    assert result.rc == 0, result.stdout + result.stderr
+from conftest import assert_fails_in_preflight, db_failure_cases
 
 
 def test_unit_is_hardened(host: Any) -> None:
