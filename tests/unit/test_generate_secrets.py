@@ -49,9 +49,10 @@ def test_generates_encrypted_secrets_once(tmp_path: Path) -> None:
 
 
 def test_the_installed_collection_writes_a_relative_path_under_the_working_directory(tmp_path: Path) -> None:
-    """As a Galaxy user runs it: the built tarball installed into a fresh collections path, the playbook
-    called by its FQCN from the user's directory with relative paths; the file lands there, not in the
-    installed collection."""
+    """As a Galaxy user runs it: the built tarball installed into a fresh collections path, the playbooks
+    called by their FQCN from the user's directory with relative paths: init_inventory copies the example
+    inventory there (and refuses to write into it again), generate_secrets writes the vault file into it,
+    not into the installed collection, and the inventory reads with its secrets."""
     env = os.environ | {"ANSIBLE_NOCOLOR": "1", "ANSIBLE_COLLECTIONS_PATH": str(tmp_path / "collections"),
                         "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "true"}  # community collections of the `ansible` package
     build = _run(str(BIN / "ansible-galaxy"), "collection", "build", str(REPO), "--output-path", str(tmp_path),
@@ -67,6 +68,18 @@ def test_the_installed_collection_writes_a_relative_path_under_the_working_direc
     work = tmp_path / "my-airflow"
     work.mkdir()
     (work / "vault-pass").write_text("unit-test-vault-password\n")
+    init = ["ansible-playbook", "airflow_deploy.cluster.init_inventory", "-e", "airflow_inventory_dir=inventories/production"]
+    copied = subprocess.run([str(BIN / init[0]), *init[1:]], capture_output=True, text=True, env=env, cwd=work,
+                            check=False, timeout=300)
+    assert copied.returncode == 0, copied.stdout + copied.stderr
+    assert (work / "inventories" / "production" / "hosts.yml").read_bytes() == (
+        REPO / "inventories" / "production" / "hosts.yml").read_bytes()
+    assert (work / "inventories" / "production" / "group_vars" / "all" / "vault.yml.example").is_file()
+    again = subprocess.run([str(BIN / init[0]), *init[1:]], capture_output=True, text=True, env=env, cwd=work,
+                           check=False, timeout=300)
+    assert again.returncode != 0 and "airflow_inventory_dir 'inventories/production'" in again.stdout
+    assert "exists; nothing was copied" in " ".join(again.stdout.split())
+
     result = subprocess.run(
         [str(BIN / "ansible-playbook"), "airflow_deploy.cluster.generate_secrets",
          "-e", "airflow_secrets_file=inventories/production/group_vars/all/vault.yml",
@@ -77,3 +90,10 @@ def test_the_installed_collection_writes_a_relative_path_under_the_working_direc
     assert target.read_text().startswith("$ANSIBLE_VAULT;")
     assert f"Wrote {target} (vault-encrypted)" in result.stdout
     assert not list(installed.rglob("vault.yml")), "a secrets file landed inside the installed collection"
+    # The copied inventory with its generated secrets is what site.yml reads: the hosts and the vaulted values.
+    listed = subprocess.run(
+        [str(BIN / "ansible-inventory"), "-i", "inventories/production", "--vault-password-file", "vault-pass",
+         "--host", "airflow1"], capture_output=True, text=True, env=env, cwd=work, check=False, timeout=300)
+    assert listed.returncode == 0, listed.stderr
+    host_vars = yaml.safe_load(listed.stdout)
+    assert host_vars["ansible_host"] == "10.0.0.120" and is_fernet_key(host_vars["airflow_fernet_key"])
