@@ -26,6 +26,8 @@ CASES = {
     "dags under /tmp": ({"airflow_dags_dir": "/tmp/dags"}, "airflow_dags_dir is '/tmp/dags': it must be an absolute path outside /tmp"),
     "missing python": ({"airflow_python_executable": "/usr/bin/python3.99"}, "airflow_python_executable is '/usr/bin/python3.99', which does not exist"),
     "no time sync": ({"airflow_time_sync_services": ["nope.service"]}, "None of airflow_time_sync_services (nope.service) is installed"),
+    "celery executor": ({"airflow_executor": "LocalExecutor,CeleryExecutor"},
+                        "airflow_executor 'LocalExecutor,CeleryExecutor' names CeleryExecutor, which this collection does not configure"),
     # Two bad inputs in one run: the preflight names both.
     "bad env name and base URL": (
         {"airflow_environment": {"NOT-VALID": "x"}, "airflow_base_url": "airflow.example.internal"},
@@ -49,6 +51,32 @@ def test_bad_input_fails_in_preflight(host: Any, case: str) -> None:
     for secret in ("not-a-fernet-key", "tooshort"):
         if secret in json.dumps(extra_vars):
             assert secret not in output, f"{case}: the secret value appears in the output"
+    assert _checksums(host) == before
+
+
+# Inputs the preflight cannot judge, refused by the installed Airflow before airflow.cfg is replaced
+# (the template's validate, files/validate_airflow_cfg.py): the run stops with the file unchanged.
+CONFIG_CASES = {
+    "misspelt option and section": (
+        {"airflow_config": {"core": {"paralelism": 8}, "scheduller": {"parsing_processes": 2}}},
+        ["[core] paralelism is not an option of this Airflow", "[scheduller] is not a section of this Airflow"]),
+    "auth manager that does not import": (
+        {"airflow_auth_manager": "airflow.providers.nope.NopeAuthManager"},
+        ["[core] auth_manager airflow.providers.nope.NopeAuthManager: cannot be imported"]),
+    "value airflow refuses": (
+        {"airflow_config": {"core": {"dag_ignore_file_syntax": "globby"}}},
+        ["Airflow refuses the configuration", "dag_ignore_file_syntax"]),
+}
+
+
+@pytest.mark.parametrize("case", CONFIG_CASES, ids=list(CONFIG_CASES))
+def test_a_configuration_airflow_refuses_is_never_written(host: Any, case: str) -> None:
+    extra_vars, messages = CONFIG_CASES[case]
+    before = _checksums(host)
+    output = assert_fails_in_preflight(extra_vars, messages[0])
+    for message in messages[1:]:
+        assert message in output, f"{case}: '{message}' not in the output"
+    assert "Render airflow.cfg" in output
     assert _checksums(host) == before
 
 
