@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import configparser
+import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +112,18 @@ def test_every_problem_is_printed_and_fails_the_check(tmp_path: Path, monkeypatc
 def test_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert validator.main([]) == 2
     assert "usage:" in capsys.readouterr().err
+
+
+def test_the_default_time_zone_is_looked_up_as_airflow_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With pendulum (Airflow's time zone library) as Airflow has it; the host's own zone is not looked up."""
+    def timezone(name: str) -> str:
+        if name not in ("UTC", "Asia/Seoul"):
+            raise ValueError(name)
+        return name
+
+    monkeypatch.setitem(sys.modules, "pendulum", types.SimpleNamespace(timezone=timezone))
+    assert validator._timezone_problems("Asia/Seoul") == []
+    assert validator._timezone_problems("system") == []
+    assert validator._timezone_problems("Asia/Seol") == [
+        "[core] default_timezone Asia/Seol: not a time zone this Airflow knows (Asia/Seol); "
+        "set airflow_timezone to an IANA name such as Asia/Seoul, or UTC"]

@@ -28,11 +28,13 @@ CASES = {
     "no time sync": ({"airflow_time_sync_services": ["nope.service"]}, "None of airflow_time_sync_services (nope.service) is installed"),
     "celery executor": ({"airflow_executor": "LocalExecutor,CeleryExecutor"},
                         "airflow_executor 'LocalExecutor,CeleryExecutor' names CeleryExecutor, which this collection does not configure"),
-    # Two bad inputs in one run: the preflight names both.
-    "bad env name and base URL": (
-        {"airflow_environment": {"NOT-VALID": "x"}, "airflow_base_url": "airflow.example.internal"},
+    # Three bad inputs in one run: the preflight names each.
+    "bad env name, base URL and time zone": (
+        {"airflow_environment": {"NOT-VALID": "x"}, "airflow_base_url": "airflow.example.internal",
+         "airflow_timezone": "Asia/Seol"},
         "airflow_environment has an entry 'NOT-VALID'",
         "airflow_base_url 'airflow.example.internal' is not an http:// or https:// URL",
+        "airflow_timezone 'Asia/Seol' is not a time zone name Airflow accepts",
     ),
 }
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import (
@@ -115,6 +117,37 @@ def test_dag_run_with_deferred_task_succeeds(host: Any) -> None:
     run = run_dag(host, "molecule_smoke")
     assert run["state"] == "success", run
     assert run["task_states"] == {"hello": "success", "wait_deferred": "success"}
+
+
+SEOUL_DAG = """
+from datetime import datetime
+from airflow.sdk import DAG
+from airflow.providers.standard.operators.empty import EmptyOperator
+
+with DAG(dag_id="seoul_morning", schedule="0 9 * * *", start_date=datetime(2026, 1, 1), catchup=False):
+    EmptyOperator(task_id="noop")
+"""
+
+
+def test_a_nine_oclock_schedule_in_seoul_is_midnight_utc(host: Any) -> None:
+    """airflow_timezone: Asia/Seoul (the scenario's inventory) is [core] default_timezone: a naive cron
+    schedule of 09:00 gets the logical date a Korean user expects, 00:00 UTC."""
+    assert host.run("airflow config get-value core default_timezone").stdout.strip() == "Asia/Seoul"
+    written = host.run(f"cat > /var/lib/airflow/dags/seoul_morning.py <<'EOF'\n{SEOUL_DAG}\nEOF\n"
+                       "chown airflow:airflow /var/lib/airflow/dags/seoul_morning.py")
+    assert written.rc == 0, written.stderr
+    jwt = token(host)
+
+    def next_run() -> str | None:
+        status, dag = api(host, "GET", "/api/v2/dags/seoul_morning", jwt)
+        return dag.get("next_dagrun_logical_date") if status == 200 else None
+
+    logical_date = datetime.fromisoformat(wait_for(next_run, 300, what="seoul_morning parsed and scheduled"))
+    print(f"seoul_morning: next logical date {logical_date.isoformat()}")
+    assert (logical_date.utcoffset(), logical_date.hour, logical_date.minute) == (timedelta(0), 0, 0)
+    assert logical_date.astimezone(ZoneInfo("Asia/Seoul")).hour == 9
+    status, details = api(host, "GET", "/api/v2/dags/seoul_morning/details", jwt)
+    assert (status, details["timezone"]) == (200, "Asia/Seoul")
 
 
 def test_check_mode_changes_nothing_and_prints_no_secret(host: Any) -> None:

@@ -7,7 +7,8 @@ is never written on any host. It checks that:
 - the file parses as Airflow parses it (no duplicate section or key, valid ``%`` interpolation);
 - every section and option is one this Airflow version or an installed provider knows (a typo such
   as ``[core] paralelism`` would otherwise be ignored silently);
-- Airflow's own validators accept the values (enumerations, deprecated values);
+- Airflow's own validators accept the values (enumerations, deprecated values), and the default
+  time zone is one it can look up;
 - each executor of ``[core] executor`` and the ``[core] auth_manager`` class can be imported.
 
 Airflow is loaded as a library (no logging, database or plugin setup) with a throwaway AIRFLOW_HOME,
@@ -94,6 +95,20 @@ def _import_problems(executor_names: Sequence[Any], import_executor: Any, auth_m
     return problems
 
 
+def _timezone_problems(name: str) -> list[str]:
+    """The default time zone, looked up as Airflow looks it up (pendulum), unless it is the host's own."""
+    if name == "system":
+        return []
+    try:
+        import pendulum
+
+        pendulum.timezone(name)
+    except Exception as error:  # noqa: BLE001 - any failure to look it up is the finding
+        return [f"[core] default_timezone {name}: not a time zone this Airflow knows ({error}); "
+                "set airflow_timezone to an IANA name such as Asia/Seoul, or UTC"]
+    return []
+
+
 def airflow_problems(path: str) -> list[str]:
     """Load the file with Airflow itself and return what Airflow or its plugins refuse."""
     os.environ["AIRFLOW_CONFIG"] = path
@@ -105,6 +120,7 @@ def airflow_problems(path: str) -> list[str]:
     parser = parse_strict(path)
     problems = unknown_options(parser, retrieve_configuration_description(include_providers=True),
                                conf.inversed_deprecated_options, conf.inversed_deprecated_sections)
+    problems += _timezone_problems(conf.get("core", "default_timezone"))
     from airflow.executors.executor_loader import ExecutorLoader
 
     try:
