@@ -1,4 +1,5 @@
-"""A jwt_secret changed by hand on one node is caught by preflight before anything changes or restarts.
+"""Inputs that stop site.yml in preflight on every host, before anything changes or restarts: a
+jwt_secret changed by hand on one node, an executor the collection does not configure.
 Runs last (file name): it edits a node."""
 
 from __future__ import annotations
@@ -39,3 +40,17 @@ def test_a_hand_edited_jwt_secret_stops_the_play_before_any_restart() -> None:
     finally:
         subprocess.run(["docker", "exec", "-i", "cl-airflow2", "sh", "-c", f"cat > {ENV_FILE}"], input=original,
                        text=True, check=True)
+
+
+def test_an_executor_the_collection_does_not_configure_stops_every_host_before_any_change() -> None:
+    """`-e airflow_executor=CeleryExecutor` once reached airflow.cfg on every node and crashed the first
+    scheduler; now the preflight names it and no node's files or processes change."""
+    configs = {node: _docker(node, "sha256sum", "/etc/airflow/airflow.cfg") for node in NODES}
+    pids = _pids()
+    result = ansible_playbook("playbooks/site.yml", "-e", "airflow_executor=CeleryExecutor")
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output[-3000:]
+    assert "airflow_executor 'CeleryExecutor' names CeleryExecutor, which this collection does not configure" in output
+    assert all(counters["changed"] == 0 for counters in recap(result.stdout).values())
+    assert {node: _docker(node, "sha256sum", "/etc/airflow/airflow.cfg") for node in NODES} == configs
+    assert _pids() == pids, "a unit was restarted"
