@@ -10,10 +10,15 @@ from airflow.sdk import DAG, BaseOperator, task
 
 
 class WaitDeferred(BaseOperator):
-    """Defers for a few seconds, so the run only succeeds when a triggerer is alive."""
+    """Defers for a while, so the run only succeeds when a triggerer is alive.
+
+    Long enough for the scheduler to take in the executor's report of the deferring try before the
+    trigger fires, even on a busy machine: when the trigger fires first, Airflow 3.3 may fail the
+    resumed try as "state changed externally" (apache/airflow#67287, #72716), an upstream race that
+    a 3-second trigger met on a loaded 2-core CI machine."""
 
     def execute(self, context: Any) -> None:
-        self.defer(trigger=TimeDeltaTrigger(timedelta(seconds=3)), method_name="resume")
+        self.defer(trigger=TimeDeltaTrigger(timedelta(seconds=20)), method_name="resume")
 
     def resume(self, context: Any, event: Any = None) -> str:
         return "resumed by the triggerer"
