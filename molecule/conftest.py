@@ -17,9 +17,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Cluster probes shared with make bench-cluster (the load client, HAProxy states, S3 objects).
+# Cluster probes shared with make bench-cluster (the load client, HAProxy states, S3 objects):
+# the tests import them from cluster_probe, importable once this conftest has run.
 sys.path.insert(0, str(REPO / "tools"))
-from cluster_probe import BACKEND, LoadClient, haproxy_states, haproxy_worker_pid, s3  # noqa: E402,F401  (re-exported to the tests)
+from cluster_probe import LoadClient  # noqa: E402
 
 
 def journal(host: Any, unit: str, lines: int = 80) -> str:
@@ -141,18 +142,18 @@ def run_dag(host: Any, dag_id: str, timeout: float = 300, base: str = "http://12
 
     # Stale DAGs cannot be triggered (404); see the cluster test for why a new DAG can be stale.
     wait_for(active, timeout, what=f"DAG {dag_id} parsed, visible in the API and not stale")
-    status, _ = api(host, "PATCH", f"/api/v2/dags/{dag_id}", jwt, {"is_paused": False}, base=base)
+    status, _body = api(host, "PATCH", f"/api/v2/dags/{dag_id}", jwt, {"is_paused": False}, base=base)
     assert status == 200, status
     status, run = api(host, "POST", f"/api/v2/dags/{dag_id}/dagRuns", jwt, {"logical_date": None}, base=base)
     assert status == 200, f"trigger answered {status}: {run}"
     run_id = run["dag_run_id"]
 
     def finished() -> dict[str, Any] | None:
-        _, current = api(host, "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", jwt, base=base)
+        _status, current = api(host, "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", jwt, base=base)
         return current if current.get("state") in ("success", "failed") else None
 
     final = wait_for(finished, timeout, what=f"run {run_id} of {dag_id} finished")
-    _, instances = api(host, "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances", jwt, base=base)
+    _status, instances = api(host, "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances", jwt, base=base)
     final["task_states"] = {ti["task_id"]: ti["state"] for ti in instances["task_instances"]}
     final["task_tries"] = {ti["task_id"]: ti["try_number"] for ti in instances["task_instances"]}
     print(f"run {run_id} of {dag_id}: {final['state']}, states {final['task_states']}, tries {final['task_tries']}")

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark the local HA lab (make bench-cluster). A benchmark: it measures and never asserts.
 
 1. cold `make lab` after `make lab-down` (test image and wheelhouse cached), and its site.yml step;
@@ -136,8 +135,8 @@ def idempotent_site() -> tuple[float, int]:
 
 def idempotent_sites(reruns: int) -> tuple[list[float], int]:
     """Several re-runs in a row (one is noisy on 2 cores); return (seconds of each, most changed)."""
-    runs = [idempotent_site() for _ in range(reruns)]
-    return [seconds for seconds, _ in runs], max(changed for _, changed in runs)
+    runs = [idempotent_site() for _run in range(reruns)]
+    return [seconds for seconds, _changed in runs], max(changed for _seconds, changed in runs)
 
 
 # ---------------------------------------------------------------- 3 + 4: availability through the LB
@@ -174,7 +173,7 @@ def detection(node: str, runs: int, url: str) -> tuple[list[float], list[float],
     detected: list[float] = []
     stopped: list[float] = []
     with version_client(url) as load:
-        for _ in range(runs):
+        for _run in range(runs):
             seconds, stop_seconds = detection_run(node)
             detected.append(seconds)
             stopped.append(stop_seconds)
@@ -228,7 +227,7 @@ def wait_visible(env: dict[str, str], dag_id: str, timeout: float = 600) -> floa
     start = time.monotonic()
     token = login(env)
     while time.monotonic() - start < timeout:
-        status, _ = api(f"{env['AIRFLOW_URL']}/api/v2/dags/{dag_id}", token)
+        status, _body = api(f"{env['AIRFLOW_URL']}/api/v2/dags/{dag_id}", token)
         if status == 200:
             return time.monotonic() - start
         if status == 401:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark the DAG sync engine against `aws s3 sync` and Airflow's S3DagBundle (make bench-sync).
 
 A local S3 server holds 2 tenants x 1,000 objects of 10 KiB (about 20 MB). For each tool three
@@ -90,7 +89,7 @@ def _serve_proxy(listener: socket.socket, target_port: int, delay: float) -> Non
                     sock.shutdown(socket.SHUT_RDWR)
 
     while True:
-        downstream, _ = listener.accept()
+        downstream, _address = listener.accept()
         upstream = socket.create_connection(("127.0.0.1", target_port))
         threading.Thread(target=pipe, args=(downstream, upstream, delay), daemon=True).start()
         threading.Thread(target=pipe, args=(upstream, downstream, 0.0), daemon=True).start()

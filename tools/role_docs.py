@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Generate the options section of every role README from its meta/argument_specs.yml.
 
     python tools/role_docs.py          rewrite the section between the markers

@@ -13,7 +13,9 @@ constraints=$(realpath "${3:?$usage}")
 requirement=${4:?$usage}
 
 # The test image carries no pip; a venv of the image's own Python gives one (Debian: python3
-# with python3-venv; Rocky 8: python3.12 from AppStream, as the role uses).
+# with python3-venv; Rocky 8: python3.12 from AppStream, as the role uses). The script runs in
+# the container, so $python expands there, not here.
+# shellcheck disable=SC2016
 prologue='set -euo pipefail
 if command -v apt-get >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: airflow_cfg_overlap
-author: airflow-deploy maintainers
+author: airflow-deploy maintainers (@airflow-deploy)
 version_added: 0.1.0
 short_description: The keys of airflow_config that a role sets itself
 description:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: config_option_names
-author: airflow-deploy maintainers
+author: airflow-deploy maintainers (@airflow-deploy)
 version_added: 0.1.0
 short_description: The options of an Airflow configuration as section.key names
 description:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: haproxy_server_status
-author: airflow-deploy maintainers
+author: airflow-deploy maintainers (@airflow-deploy)
 version_added: 0.1.0
 short_description: A server's status in HAProxy's C(show stat), per load balancer
 description:

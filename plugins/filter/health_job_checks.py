@@ -4,7 +4,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: health_job_checks
-author: airflow-deploy maintainers
+author: airflow-deploy maintainers (@airflow-deploy)
 version_added: 0.1.0
 short_description: The job heartbeat checks of a host's Airflow components
 description:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: kubernetes_queue_errors
-author: airflow-deploy maintainers
+author: airflow-deploy maintainers (@airflow-deploy)
 version_added: 0.1.0
 short_description: The entries of the KubernetesExecutor queue templates that are not queue templates
 description:

@@ -73,8 +73,8 @@ def test_http_checks_refuse_what_is_not_a_list(components: Any) -> None:
 
 def test_job_checks_of_the_components_with_a_heartbeat() -> None:
     components = ["api-server", "triggerer", "scheduler", "dag-processor"]
-    assert health_job_checks.health_job_checks(components) == {"triggerer": "TriggererJob",
-                                                                "dag-processor": "DagProcessorJob"}
+    expected = {"triggerer": "TriggererJob", "dag-processor": "DagProcessorJob"}
+    assert health_job_checks.health_job_checks(components) == expected
 
 
 def test_job_checks_for_the_check_of_every_host_name_the_host() -> None:

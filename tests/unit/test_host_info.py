@@ -60,8 +60,8 @@ def test_parse_systemctl_show_leaves_units_without_an_answer_empty() -> None:
 
 def test_units_and_running_services_come_from_one_systemctl_call_each(tmp_path: Path,
                                                                       fake_systemctl: dict[str, str]) -> None:
-    result = run_module("host_info", {"units": ["chrony.service", "ntpd.service", "firewalld.service"],
-                                       "running_pattern": "airflow-*.service"}, env=fake_systemctl)
+    args = {"units": ["chrony.service", "ntpd.service", "firewalld.service"], "running_pattern": "airflow-*.service"}
+    result = run_module("host_info", args, env=fake_systemctl)
     assert result["changed"] is False
     assert result["units"]["chrony.service"]["load_state"] == "loaded"
     assert result["units"]["ntpd.service"]["load_state"] == "not-found"
@@ -91,8 +91,8 @@ def test_python_version_of_an_interpreter_and_a_missing_one(tmp_path: Path) -> N
 def test_env_hashes_hash_whole_lines_and_never_return_values(tmp_path: Path) -> None:
     env_file = tmp_path / "airflow.env"
     env_file.write_text("AIRFLOW__CORE__FERNET_KEY=secret-one\nAIRFLOW__API__SECRET_KEY=secret-two\n")
-    result = run_module("host_info", {"env_file": str(env_file),
-                                       "env_names": ["AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET"]})
+    args = {"env_file": str(env_file), "env_names": ["AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET"]}
+    result = run_module("host_info", args)
     assert result["env_hashes"] == {
         "AIRFLOW__CORE__FERNET_KEY": hashlib.sha256(b"AIRFLOW__CORE__FERNET_KEY=secret-one").hexdigest(),
         "AIRFLOW__API_AUTH__JWT_SECRET": hashlib.sha256(b"").hexdigest(),

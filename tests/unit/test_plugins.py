@@ -68,7 +68,7 @@ def test_fernet_key_rejects(value: object) -> None:
 
 
 def test_fernet_key_accepts_generated_keys() -> None:
-    keys = {new_fernet_key() for _ in range(20)}
+    keys = {new_fernet_key() for _attempt in range(20)}
     assert len(keys) == 20
     assert all(is_fernet_key(k) for k in keys)
     assert is_fernet_key(VALID)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 from ansible.errors import AnsibleFilterError
-from ansible_collections.airflow_deploy.cluster.plugins.filter.tenant_prefix_conflicts import (FilterModule, full_prefix,
-                                                                                       tenant_prefix_conflicts)
+from ansible_collections.airflow_deploy.cluster.plugins.filter.tenant_prefix_conflicts import (
+    FilterModule,
+    full_prefix,
+    tenant_prefix_conflicts,
+)
 
 
 def test_own_prefixes_do_not_conflict() -> None:

@@ -9,7 +9,8 @@ import time
 from typing import Any
 
 import pytest
-from conftest import api, assert_fails_in_preflight, assert_service_running, s3, token, wait_for
+from cluster_probe import s3
+from conftest import api, assert_fails_in_preflight, assert_service_running, token, wait_for
 
 S3_HOST = "mol-dag-sync-s3"
 BUCKET = "airflow-dags"

@@ -12,7 +12,8 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from conftest import assert_fails_in_preflight, inventory_var, s3, wait_for
+from cluster_probe import s3
+from conftest import assert_fails_in_preflight, inventory_var, wait_for
 
 KUBERNETES = "1.33.0"  # the schema version every pod and manifest is validated against
 S3_HOST = "mol-k8s-s3"

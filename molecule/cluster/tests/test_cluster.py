@@ -12,7 +12,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from conftest import SMOKE_DAG, ansible_playbook, api, container_ip, haproxy_states, recap, run_dag, s3, token, wait_for
+from cluster_probe import haproxy_states, s3
+from conftest import SMOKE_DAG, ansible_playbook, api, container_ip, recap, run_dag, token, wait_for
 
 NODES = ["cl-airflow1", "cl-airflow2", "cl-airflow3"]
 LB = "http://cl-lb"
@@ -36,7 +37,7 @@ def _https_get(path: str, context: ssl.SSLContext) -> tuple[str, int, Any]:
         tls.sendall(f"GET {path} HTTP/1.1\r\nHost: cl-lb\r\nConnection: close\r\n\r\n".encode())
         response = b"".join(iter(lambda: tls.recv(65536), b""))
         version = tls.version() or ""
-    head, _, body = response.partition(b"\r\n\r\n")
+    head, _separator, body = response.partition(b"\r\n\r\n")
     return version, int(head.split()[1]), json.loads(body)
 
 
@@ -68,7 +69,7 @@ def test_a_token_from_the_lb_is_accepted_by_every_node(host: Any) -> None:
     for node in NODES:
         status, body = api(host, "GET", "/api/v2/dags?limit=1", jwt, base=f"http://{node}:8080")
         assert status == 200, f"{node} refused a token issued through the LB: {status} {body}"
-    status, _ = api(host, "GET", "/api/v2/dags", base=LB)
+    status, _body = api(host, "GET", "/api/v2/dags", base=LB)
     assert status == 401, "the API answers without a login"
 
 

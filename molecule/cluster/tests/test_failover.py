@@ -10,7 +10,8 @@ import subprocess
 import time
 from typing import Any
 
-from conftest import BACKEND, api, container_ip, haproxy_states, lb_client, run_dag, token, wait_for
+from cluster_probe import BACKEND, haproxy_states
+from conftest import api, container_ip, lb_client, run_dag, token, wait_for
 
 LB = "http://cl-lb"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import ansible_playbook, haproxy_worker_pid, recap
+from cluster_probe import haproxy_worker_pid
+from conftest import ansible_playbook, recap
 
 
 def test_every_bad_load_balancer_input_is_named_before_any_change() -> None:

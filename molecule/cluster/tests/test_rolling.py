@@ -10,8 +10,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from conftest import (LoadClient, ansible_playbook, container_ip, haproxy_states, haproxy_worker_pid, lb_client, recap,
-                      token, wait_for)
+from cluster_probe import LoadClient, haproxy_states, haproxy_worker_pid
+from conftest import ansible_playbook, container_ip, lb_client, recap, token, wait_for
 
 LB = "http://cl-lb"
 NODES = ["cl-airflow1", "cl-airflow2", "cl-airflow3"]

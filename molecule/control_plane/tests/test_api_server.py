@@ -18,7 +18,7 @@ def test_monitor_health_reads_the_database(host: Any) -> None:
 
 
 def test_execution_api_served(host: Any) -> None:
-    status, _ = api(host, "GET", "/execution/health")
+    status, _body = api(host, "GET", "/execution/health")
     assert status == 200
 
 

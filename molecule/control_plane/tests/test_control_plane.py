@@ -78,17 +78,17 @@ def test_migrations_at_head(host: Any) -> None:
 
 
 def test_unauthenticated_dags_refused(host: Any) -> None:
-    status, _ = api(host, "GET", "/api/v2/dags")
+    status, _body = api(host, "GET", "/api/v2/dags")
     assert status in (401, 403)
 
 
 def test_wrong_password_gets_no_token(host: Any) -> None:
-    status, _ = api(host, "POST", "/auth/token", body={"username": "admin", "password": "wrong-password"})
+    status, _body = api(host, "POST", "/auth/token", body={"username": "admin", "password": "wrong-password"})
     assert status == 401
 
 
 def test_config_not_exposed(host: Any) -> None:
-    status, _ = api(host, "GET", "/api/v2/config", token(host))
+    status, _body = api(host, "GET", "/api/v2/config", token(host))
     assert status == 403
 
 
@@ -96,7 +96,7 @@ def test_fab_auth_manager_in_use(host: Any) -> None:
     result = host.run("airflow config get-value core auth_manager")
     assert result.stdout.strip() == "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
     assert host.file("/var/lib/airflow/webserver_config.py").mode == 0o640
-    status, _ = api(host, "GET", "/auth/login/")
+    status, _body = api(host, "GET", "/auth/login/")
     assert status == 200
 
 

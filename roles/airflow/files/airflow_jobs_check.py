@@ -59,7 +59,7 @@ def check(checks: Sequence[str]) -> dict[str, bool]:
     alive: dict[str, bool] = {}
     with create_session() as session:
         for argument in checks:
-            job_type, _, hostname = argument.partition("@")
+            job_type, _separator, hostname = argument.partition("@")
             newest = (
                 select(Job)
                 .where(Job.state == JobState.RUNNING, Job.job_type == job_type, Job.hostname == (hostname or local))

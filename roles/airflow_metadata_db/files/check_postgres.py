@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Connect to the metadata database the way Airflow will and report one JSON line.
 
 Run with the Airflow virtualenv's Python (it has psycopg2). Connection parameters come from the

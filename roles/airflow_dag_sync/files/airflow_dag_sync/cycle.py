@@ -95,7 +95,7 @@ class LiveFiles:
 
     def link(self, relpath: str, size: int, dst: Path) -> bool:
         """Hard-link the live ``relpath`` to ``dst`` if the engine placed it with ``size`` bytes."""
-        reldir, _, name = relpath.rpartition("/")
+        reldir, _separator, name = relpath.rpartition("/")
         dir_fd = self._dir_fd(reldir)
         if dir_fd is None:
             return False
@@ -131,7 +131,7 @@ class LiveFiles:
         try:
             if not reldir:
                 return os.open(self._root, _DIR_FLAGS)
-            parent, _, name = reldir.rpartition("/")
+            parent, _separator, name = reldir.rpartition("/")
             parent_fd = self._dir_fd(parent)
             return None if parent_fd is None else os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
         except OSError:

@@ -114,7 +114,7 @@ class DirectGet:
         except Exception as exc:
             LOG.debug("direct GET unavailable, using the boto3 client: %s", describe_error(exc))
             return None
-        base, found, _ = url.partition(cls.PLACEHOLDER)
+        base, found, _rest = url.partition(cls.PLACEHOLDER)
         return cls(client, base) if found else None
 
     def open(self, key: str) -> OpenObject | None:
@@ -130,7 +130,7 @@ class DirectGet:
         status = int(response.status_code)
         if status != 200:
             with contextlib.suppress(Exception):
-                _ = response.content  # reads the error body: the connection goes back to the pool
+                _body = response.content  # reads the error body: the connection goes back to the pool
             self._fell_back(status)
             return None
         headers = response.headers

@@ -44,7 +44,7 @@ def read_live_id(tdir: Path) -> str | None:
         target = os.readlink(tdir / CURRENT_LINK)
     except OSError:
         return None
-    parent, _, snapshot_id = target.partition("/")
+    parent, _separator, snapshot_id = target.partition("/")
     if parent != SNAPSHOTS_DIR or not SNAPSHOT_ID_RE.match(snapshot_id):
         return None
     try:
