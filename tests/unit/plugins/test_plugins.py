@@ -20,7 +20,7 @@ from ansible_collections.airflow_deploy.cluster.plugins.module_utils.fernet impo
 )
 from ansible_collections.airflow_deploy.cluster.plugins.test.fernet_key import TestModule as FernetTests
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 VALID = base64.urlsafe_b64encode(bytes(range(32))).decode()
 
 
