@@ -1,4 +1,5 @@
 # airflow-deploy developer entry points. Every target creates the dev virtualenv (.venv) first.
+#   make lint                 yamllint, ansible-lint, role READMEs, ruff, mypy
 #   make test                 lint + unit tests + ansible-test sanity and units + every molecule scenario (what CI runs)
 #   make molecule S=airflow   one scenario (CMD=converge|verify|destroy... for one step)
 # AIRFLOW_DEPLOY_TEST_OS=rocky8 selects the Rocky Linux 8 test image (needs a registry; CI uses debian12).
@@ -87,10 +88,22 @@ constraints: image
 	tools/wheelhouse.sh constraints $(AIRFLOW_DEPLOY_TEST_IMAGE) $(AIRFLOW_DEPLOY_CONSTRAINTS) "$(AIRFLOW_REQUIREMENT)"
 	tools/wheelhouse.sh constraints $(AIRFLOW_DEPLOY_TEST_IMAGE) $(S3_CONSTRAINTS) "$(S3_REQUIREMENT)"
 
+# mypy runs once per tree of import roots (settings in pyproject.toml): the collection (by its
+# ansible_collections path), the roles' programs, tools/ and tests/unit; the DAG sync engine's tests
+# (their conftest is a second top-level `conftest`); the molecule tests.
+MYPY_ROOTS := .cache/collections:tests/unit:tools:roles/airflow_dag_sync/files:roles/airflow_kubernetes_executor/files
+
 lint: collection-link
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint
 	$(BIN)/python tools/role_docs.py --check
+	$(BIN)/ruff check .
+	MYPYPATH=$(MYPY_ROOTS) $(BIN)/mypy --exclude 'tests/unit/dag_sync/' \
+	  .cache/collections/ansible_collections/airflow_deploy/cluster/plugins tools tests/unit \
+	  roles/airflow_dag_sync/files/airflow_dag_sync roles/airflow_kubernetes_executor/files/airflow_deploy_pod_hook.py \
+	  roles/airflow/files/airflow_jobs_check.py roles/airflow_metadata_db/files/check_postgres.py
+	MYPYPATH=tests/unit/dag_sync:roles/airflow_dag_sync/files $(BIN)/mypy tests/unit/dag_sync
+	MYPYPATH=molecule:tools $(BIN)/mypy molecule
 
 unit: collection-link
 	$(BIN)/python -m pytest tests/unit

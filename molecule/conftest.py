@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 # Cluster probes shared with make bench-cluster (the load client, HAProxy states, S3 objects):
 # the tests import them from cluster_probe, importable once this conftest has run.
 sys.path.insert(0, str(REPO / "tools"))
-from cluster_probe import LoadClient  # noqa: E402
+from cluster_probe import LoadClient
 
 
 def journal(host: Any, unit: str, lines: int = 80) -> str:
@@ -167,8 +167,8 @@ def db_failure_cases(host: Any) -> dict[str, tuple[dict[str, Any], str]]:
     return {
         "wrong password": (
             {"airflow_metadata_db_password": "wrong-password-for-molecule"},
-            f"Cannot log in to PostgreSQL at {db}:5432 database airflow as user airflow from {node}: "
-            "the server refused the credentials",
+            (f"Cannot log in to PostgreSQL at {db}:5432 database airflow as user airflow from {node}: "
+             "the server refused the credentials"),
         ),
         "unreachable server": (
             {"airflow_metadata_db_port": 5999, "airflow_metadata_db_connect_timeout": 3},

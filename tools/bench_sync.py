@@ -32,11 +32,12 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "roles" / "airflow_dag_sync" / "files"))
 
-import airflow_dag_sync as engine  # noqa: E402
+import airflow_dag_sync as engine
 
 BUCKET = "bench-dags"
 TENANTS = ("team_a", "team_b")
@@ -113,7 +114,7 @@ class LatencyProxy:
         self.process.join()
 
 
-def client(endpoint: str):  # noqa: ANN201 (boto3 client type)
+def client(endpoint: str) -> Any:
     import boto3
 
     return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
@@ -125,14 +126,14 @@ def body(tenant: str, index: int, version: int) -> bytes:
     return head + b"x" * (OBJECT_SIZE - len(head))
 
 
-def populate(s3) -> None:  # noqa: ANN001
+def populate(s3: Any) -> None:
     s3.create_bucket(Bucket=BUCKET)
     for tenant in TENANTS:
         for index in range(OBJECTS_PER_TENANT):
             s3.put_object(Bucket=BUCKET, Key=f"dags/{tenant}/pkg{index % 20}/dag_{index}.py", Body=body(tenant, index, 0))
 
 
-def edit_one(s3, version: int) -> None:  # noqa: ANN001
+def edit_one(s3: Any, version: int) -> None:
     """A same-size edit of one object (the case `aws s3 sync` misses without --exact-timestamps)."""
     s3.put_object(Bucket=BUCKET, Key="dags/team_a/pkg0/dag_0.py", Body=body("team_a", 0, version % 10))
 
@@ -241,7 +242,7 @@ CASES = ("cold", "no change", "one changed file")
 Tool = Ours | AwsCli | S3Bundle | Floor
 
 
-def measure(tools: list[Tool], s3, runs: int) -> dict[str, dict[str, float]]:  # noqa: ANN001
+def measure(tools: list[Tool], s3: Any, runs: int) -> dict[str, dict[str, float]]:
     """Median per tool and case. The tools take turns within each run, so a machine that slows down
     or speeds up during the benchmark (shared CI machines do) shifts every tool alike, not one."""
     samples: dict[str, dict[str, list[float]]] = {tool.name: {case: [] for case in CASES} for tool in tools}
@@ -269,9 +270,9 @@ def table(results: dict[str, dict[str, float]], runs: int, server: str, latency_
     ours = results[Ours.name]
     where = "directly" if not latency_ms else f"through a proxy adding {latency_ms} ms to every request"
     lines = [f"### Local {SERVER_TITLES[server]}, reached {where}", "",
-             f"Median of {runs} runs, 2 tenants x {OBJECTS_PER_TENANT} objects of {OBJECT_SIZE // 1024} KiB "
-             f"(~{2 * OBJECTS_PER_TENANT * OBJECT_SIZE // 1_000_000} MB), the tools taking turns in each run. "
-             "Ratio = that tool's time / ours (higher means ours is faster).", "",
+             (f"Median of {runs} runs, 2 tenants x {OBJECTS_PER_TENANT} objects of {OBJECT_SIZE // 1024} KiB "
+              f"(~{2 * OBJECTS_PER_TENANT * OBJECT_SIZE // 1_000_000} MB), the tools taking turns in each run. "
+              "Ratio = that tool's time / ours (higher means ours is faster)."), "",
              "| tool | cold | no change | one changed file |", "|---|---|---|---|"]
     for name, cases in results.items():
         cells = []

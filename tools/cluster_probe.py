@@ -13,6 +13,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.client import HTTPException
+from typing import Self
 
 # Role airflow_lb: the backend holding the api-servers and the admin socket.
 BACKEND = "airflow_api"
@@ -124,7 +125,7 @@ class LoadClient:
                 self._stop.wait(max(0.0, tick - time.monotonic()))
         self.seconds = time.monotonic() - start  # requests still in flight at the stop are counted too
 
-    def __enter__(self) -> LoadClient:
+    def __enter__(self) -> Self:
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._thread.start()
         return self

@@ -5,6 +5,7 @@ It calls the provider's own command function; only the bundle argument is adapte
 """
 import sys
 from argparse import Namespace
+from collections.abc import Iterator
 
 from airflow.providers.cncf.kubernetes.cli.kubernetes_command import generate_pod_yaml
 from airflow.sdk import timezone
@@ -14,7 +15,7 @@ class OneBundle(str):
     """The bundle name, usable as the one-element list the DAG lookup iterates and as the string the
     task's workload needs: cncf-kubernetes 10.25 passes -B's list to both, which fails."""
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self) -> Iterator[str]:
         yield str(self)
 
 

@@ -20,7 +20,7 @@ from cryptography.x509.oid import NameOID
 def certificate(key: ec.EllipticCurvePrivateKey, names: list[str]) -> x509.Certificate:
     """A certificate for `names`, signed by its own key, valid from a minute ago for 30 days."""
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     return (
         x509.CertificateBuilder()
         .subject_name(subject)

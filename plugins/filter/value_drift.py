@@ -73,7 +73,7 @@ def _digest(value: Any) -> str:
 
 def names_of(values: Mapping[str, Any], host: str, under: Sequence[str]) -> Mapping[str, Any] | None:
     """The mapping of names of a host (None when the host or one of the keys under it is missing)."""
-    current: Any = values[host] if host in values else None
+    current: Any = values.get(host)
     for key in under:
         if not isinstance(current, Mapping) or key not in current:
             return None

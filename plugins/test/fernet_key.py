@@ -2,6 +2,8 @@
 # Apache License 2.0 (see LICENSE)
 from __future__ import annotations
 
+from collections.abc import Callable
+
 DOCUMENTATION = r"""
 name: fernet_key
 author: airflow-deploy maintainers (@airflow-deploy)
@@ -35,5 +37,5 @@ from ansible_collections.airflow_deploy.cluster.plugins.module_utils.fernet impo
 class TestModule:
     """Jinja2 tests of the collection."""
 
-    def tests(self) -> dict[str, object]:
+    def tests(self) -> dict[str, Callable[[object], bool]]:
         return {"fernet_key": is_fernet_key}

@@ -31,7 +31,7 @@ EXPRESSION = "{{ {'version': __airflow_lb_haproxy_version, 'cfg': lookup('ansibl
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     tmp_path = tmp_path_factory.mktemp("airflow_lb")
-    cases = {name: {"__airflow_lb_haproxy_v": result} for name, result in CASES.items()}
+    cases: dict[str, dict[str, Any]] = {name: {"__airflow_lb_haproxy_v": result} for name, result in CASES.items()}
     cases["tls"] = {"__airflow_lb_haproxy_v": CASES["debian"], "airflow_lb_tls_cert": "/controller/lb.crt",
                     "airflow_lb_tls_key": "/controller/lb.key"}
     return render(tmp_path, "airflow_lb", EXPRESSION, cases, {"airflow_lb_backend_hosts": ["localhost"]})

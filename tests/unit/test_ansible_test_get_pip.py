@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-from ansible_test_get_pip import pip_arguments  # noqa: E402
+from ansible_test_get_pip import pip_arguments
 
 
 def test_get_pip_flags_are_dropped_and_pip_options_kept() -> None:

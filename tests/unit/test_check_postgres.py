@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from types import ModuleType
-from typing import Any
+from typing import Any, Self
 
 import pytest
 from role_files import load
@@ -26,7 +26,7 @@ class FakeCursor:
         self.rows: list[tuple[Any, ...]] = []
         self.queries: list[str] = []
 
-    def __enter__(self) -> FakeCursor:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from role_files import load
+from role_files import ROLES, load
 
 jobs_check = load("airflow", "airflow_jobs_check.py")
-SCRIPT = Path(jobs_check.__file__)
+SCRIPT = ROLES / "airflow" / "files" / "airflow_jobs_check.py"
 
 
 def test_job_types_keep_their_order_once_each() -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-from role_docs import markdown, render  # noqa: E402
+from role_docs import markdown, render
 
 
 def test_the_markup_becomes_markdown() -> None:

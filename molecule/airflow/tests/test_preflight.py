@@ -18,7 +18,8 @@ from conftest import assert_fails_in_preflight
 
 WATCHED = ["/etc/airflow/airflow.cfg", "/etc/airflow/env.d/00-airflow.env", "/usr/local/bin/airflow"]
 
-CASES = {
+# name: (extra vars, the message expected, further messages expected)
+CASES: dict[str, tuple[Any, ...]] = {
     "malformed fernet key": ({"airflow_fernet_key": "not-a-fernet-key"}, "airflow_fernet_key (a 16-character value, not shown) is not a\nFernet key"),
     "short jwt secret": ({"airflow_jwt_secret": "tooshort"}, "airflow_jwt_secret (a 8-character value, not shown) must be at least 32"),
     "airflow 2": ({"airflow_version": "2.10.5"}, "airflow_version '2.10.5' is not an Airflow 3 release"),

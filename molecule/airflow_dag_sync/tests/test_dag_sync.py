@@ -59,7 +59,7 @@ def test_the_engine_is_the_installed_package(host: Any) -> None:
     assert "__pycache__" not in modules  # neither the validate (python -B) nor the unit writes bytecode there
     unit = host.file("/etc/systemd/system/airflow-dag-sync.service").content_string
     assert f'Environment="PYTHONPATH={ENGINE_DIR}"' in unit
-    assert re.search(r"^ExecStart=\S+/bin/python -m airflow_dag_sync --config /etc/airflow/dag-sync.json$", unit, re.M), unit
+    assert re.search(r"^ExecStart=\S+/bin/python -m airflow_dag_sync --config /etc/airflow/dag-sync.json$", unit, re.MULTILINE), unit
     assert not host.file("/opt/airflow/libexec/airflow_dag_sync.py").exists  # the single-file engine of old releases
     checked = host.run(f"PYTHONPATH={ENGINE_DIR} /opt/airflow/bin/python -B -m airflow_dag_sync --check-config"
                        " --config /etc/airflow/dag-sync.json")
@@ -82,7 +82,7 @@ def test_credentials_only_in_the_sync_unit(host: Any) -> None:
     assert "molecule-secret" not in host.file("/etc/airflow/dag-sync.json").content_string
     # The operator's `airflow` wrapper loads exactly the env files of the Airflow units.
     wrapper = host.file("/usr/local/bin/airflow").content_string
-    sourced = re.search(r"^for env_file in (.*); do$", wrapper, flags=re.M)
+    sourced = re.search(r"^for env_file in (.*); do$", wrapper, flags=re.MULTILINE)
     assert sourced, wrapper
     unit = host.file("/etc/systemd/system/airflow-api-server.service").content_string
     unit_files = [line.split("=", 1)[1].lstrip("-") for line in unit.splitlines() if line.startswith("EnvironmentFile=")]
@@ -117,7 +117,7 @@ def test_broken_file_of_one_tenant_leaves_the_other_alone(host: Any) -> None:
 
     wait_for(import_error_seen, TIMEOUT, what="the import error of team_a's broken file")
     assert _dag(host, "tenant_b") is not None
-    status, body = api(host, "GET", "/api/v2/importErrors", token(host))
+    _status, body = api(host, "GET", "/api/v2/importErrors", token(host))
     assert not [e for e in body["import_errors"] if "tenant_b" in e["filename"]]
     s3(S3_HOST, "delete", BUCKET, "dags/team_a/broken.py")
 

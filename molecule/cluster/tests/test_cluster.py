@@ -52,6 +52,7 @@ def test_the_https_frontend_serves_the_api_with_tls_1_2_or_later() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         old.minimum_version = old.maximum_version = ssl.TLSVersion.TLSv1_1
+    refused: object
     try:
         refused = _https_get("/api/v2/version", old)
     except ssl.SSLError as error:

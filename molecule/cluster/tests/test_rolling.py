@@ -120,7 +120,7 @@ def test_rolling_upgrade_migrates_once_and_fails_no_request(host: Any) -> None:
     assert result.returncode == 0, result.stdout[-4000:]
     # Every "Migrate the metadata database" task header (one per serial batch) and its host lines.
     blocks = re.findall(r"TASK \[[^\]]*: Migrate the metadata database\][^\n]*\n(.*?)(?=\n\s*\n|\nTASK )",
-                        result.stdout, flags=re.S)
+                        result.stdout, flags=re.DOTALL)
     migrated = [line for block in blocks for line in block.splitlines() if line.startswith("changed:")]
     print(f"migration ran on: {migrated}")
     assert migrated == ["changed: [cl-airflow1]"]

@@ -68,7 +68,7 @@ def unless_error(read: Callable[[], T], error: type[Exception]) -> T | None:
 def check() -> dict[str, object]:
     """Connect with the libpq environment and return the outcome."""
     try:
-        import psycopg2  # noqa: PLC0415 (only in the Airflow venv)
+        import psycopg2  # only in the Airflow virtualenv
     except ImportError as exc:
         return {"ok": False, "reason": "driver", "detail": str(exc)}
 

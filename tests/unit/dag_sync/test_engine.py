@@ -20,7 +20,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 if TYPE_CHECKING:
-    from conftest import CountingClient
+    from counting_client import CountingClient
 
 # must match conftest.BUCKET / conftest.BASE_PREFIX (not imported at runtime so
 # that another conftest.py elsewhere in the tree cannot shadow it)
@@ -466,7 +466,7 @@ def test_marker_removed_keeps_last_publication(
 
 
 @pytest.mark.parametrize("limits", [{"max_objects": 2}, {"max_bytes": 10}])
-def test_limits_enforced_live_kept(client: CountingClient, put: Put, make_cfg: MakeCfg, limits: dict[str, int]) -> None:
+def test_limits_enforced_live_kept(client: CountingClient, put: Put, make_cfg: MakeCfg, limits: dict[str, Any]) -> None:
     cfg = make_cfg(engine.TenantConfig(name="t1", prefix="t1", **limits))
     put("t1", "a.py", "12345")
     put("t1", "b.py", "12345")
@@ -805,7 +805,7 @@ def test_snapshot_ids_strictly_increase(tmp_path: Path) -> None:
 
     root = tmp_path / "snaps"
     root.mkdir()
-    now = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
     first = engine.store.next_snapshot_id(root, now)
     assert first == "20300102T030405Z-000000"
     (root / first).mkdir()

@@ -19,7 +19,7 @@ import pytest
 from test_engine import BASE_PREFIX, BUCKET, MakeCfg, Put, current, files_under, tdir, tmp_leftovers
 
 if TYPE_CHECKING:
-    from conftest import CountingClient
+    from counting_client import CountingClient
 
 
 def status_path(cfg: engine.SyncConfig, name: str = "t1") -> Path:
@@ -430,7 +430,7 @@ def sdk_logger_levels() -> Iterator[None]:
     loggers = [logging.getLogger(name) for name in SDK_LOGGERS]
     before = [logger.level for logger in loggers]
     yield
-    for logger, level in zip(loggers, before):
+    for logger, level in zip(loggers, before, strict=True):
         logger.setLevel(level)
 
 

@@ -94,9 +94,11 @@ def test_plugin_documentation_is_well_formed(plugin: Path) -> None:
         return
     source = plugin.read_text()
     for block in ("DOCUMENTATION", "EXAMPLES", "RETURN"):
-        match = re.search(block + r' = r"""(.*?)"""', source, re.S)
+        match = re.search(block + r' = r"""(.*?)"""', source, re.DOTALL)
         assert match, f"{plugin.name} lacks {block}"
         yaml.safe_load(match.group(1))
-    doc = yaml.safe_load(re.search(r'DOCUMENTATION = r"""(.*?)"""', source, re.S).group(1))
+    documentation = re.search(r'DOCUMENTATION = r"""(.*?)"""', source, re.DOTALL)
+    assert documentation
+    doc = yaml.safe_load(documentation.group(1))
     assert doc["module" if plugin.parent.name == "modules" else "name"] == plugin.stem
     assert all(isinstance(line, str) for line in doc["description"]), "a description line parsed as a mapping"

@@ -15,20 +15,20 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Optional, Union
 
-from .errors import ConfigError
-from .model import LOG, S3ClientLike, describe_error
 from .config import (
+    _CLI_KEYS,
     DEFAULT_INTERVAL,
     DEFAULT_JITTER,
     DEFAULT_KEEP,
     DEFAULT_PARALLELISM,
     SyncConfig,
-    _CLI_KEYS,
     _tenant_specs,
     config_from_mapping,
 )
-from .s3 import build_s3_client
 from .cycle import run_cycle
+from .errors import ConfigError
+from .model import LOG, S3ClientLike, describe_error
+from .s3 import build_s3_client
 
 # Loggers that print signed headers, session tokens and presigned URLs at DEBUG.
 SDK_LOGGERS = ("botocore", "boto3", "s3transfer", "urllib3")
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         client = build_s3_client(cfg)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure of the SDK's setup ends the run with its message
         LOG.error("cannot create S3 client: %s", describe_error(exc))
         return 2
     stop = threading.Event()

@@ -13,10 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .config import SyncConfig, TenantConfig
+from .direct_get import DirectGet
 from .errors import SyncAborted, SyncError
-from .model import LOG, Listing, Manifest, ObjectEntry, S3ClientLike, TenantResult, describe_error, iso, utc_now
 from .fs import (
     DIR_MODE,
     FILE_MODE,
@@ -29,7 +30,8 @@ from .fs import (
     remove_path,
     sync_filesystem,
 )
-from .config import SyncConfig, TenantConfig
+from .model import LOG, Listing, Manifest, ObjectEntry, S3ClientLike, TenantResult, describe_error, iso, utc_now
+from .s3 import CancelToken, DownloadJob, build_s3_client, download_object, head_marker_etag, list_tenant
 from .store import (
     MANIFEST_SUFFIX,
     SNAPSHOTS_DIR,
@@ -46,8 +48,9 @@ from .store import (
     tenant_dir,
     tenant_lock,
 )
-from .direct_get import DirectGet
-from .s3 import CancelToken, DownloadJob, build_s3_client, download_object, head_marker_etag, list_tenant
+
+if TYPE_CHECKING:  # typing.Self is Python 3.11+, the engine runs on 3.9 too
+    from typing_extensions import Self
 
 MANIFEST_FORMAT = 1
 MAX_REPORTED_REJECTS = 100
@@ -84,7 +87,7 @@ class LiveFiles:
         self._dir_fds: dict[str, int | None] = {}
         self._uid = os.geteuid()
 
-    def __enter__(self) -> LiveFiles:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -280,7 +283,7 @@ def sync_tenant(
         except SyncAborted as exc:
             result.aborted = True
             result.error = describe_error(exc)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one tenant's failure is reported, the others still sync
             result.error = describe_error(exc)
             LOG.debug("tenant=%s cycle failed", tenant.name, exc_info=True)
         result.duration_s = round(time.monotonic() - started, 3)

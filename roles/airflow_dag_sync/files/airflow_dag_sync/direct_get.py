@@ -111,7 +111,7 @@ class DirectGet:
         try:
             # The URL botocore itself would use for a key: endpoint, addressing style, bucket.
             url = client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": cls.PLACEHOLDER})
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - without a presigned URL the boto3 client does the GETs
             LOG.debug("direct GET unavailable, using the boto3 client: %s", describe_error(exc))
             return None
         base, found, _rest = url.partition(cls.PLACEHOLDER)
@@ -123,7 +123,7 @@ class DirectGet:
             return None
         try:
             response = self._send(key)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure falls back to the boto3 client
             LOG.debug("direct GET of %s failed, retrying with the boto3 client: %s", key, describe_error(exc))
             self._fell_back(None)
             return None

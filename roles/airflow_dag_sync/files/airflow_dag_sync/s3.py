@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .config import SyncConfig, TenantConfig
+from .direct_get import DirectGet
 from .errors import IntegrityError, LimitExceeded, SyncAborted, SyncError
+from .fs import atomic_file
 from .model import (
     Digest,
     Listing,
@@ -23,9 +26,6 @@ from .model import (
     normalize_etag,
     relpath_problem,
 )
-from .fs import atomic_file
-from .config import SyncConfig, TenantConfig
-from .direct_get import DirectGet
 
 CHUNK_SIZE = 1024 * 1024
 

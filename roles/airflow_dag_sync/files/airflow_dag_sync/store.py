@@ -13,10 +13,10 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import LockBusy
-from .model import LOG, Manifest, ObjectEntry, RejectedKey, utc_now
-from .fs import FILE_MODE, ensure_managed_dir, fsync_dir, managed_exists, read_regular_file, remove_path, unsafe_path
 from .config import SyncConfig, TenantConfig
+from .errors import LockBusy
+from .fs import FILE_MODE, ensure_managed_dir, fsync_dir, managed_exists, read_regular_file, remove_path, unsafe_path
+from .model import LOG, Manifest, ObjectEntry, RejectedKey, utc_now
 
 SNAPSHOT_ID_RE = re.compile(r"^(\d{8}T\d{6}Z)-(\d{6})$")
 SNAPSHOTS_DIR = ".snapshots"
@@ -93,7 +93,7 @@ def next_snapshot_id(snap_root: Path, now: dt.datetime | None = None) -> str:
     existing: list[str] = []
     with contextlib.suppress(FileNotFoundError):
         for name in os.listdir(snap_root):
-            base = name[len(TMP_PREFIX) :] if name.startswith(TMP_PREFIX) else name
+            base = name.removeprefix(TMP_PREFIX)
             base = base.removesuffix(MANIFEST_SUFFIX)
             if SNAPSHOT_ID_RE.match(base):
                 existing.append(base)
@@ -141,9 +141,9 @@ def prune_snapshots(snap_root: Path, live_id: str | None, keep: int) -> list[str
             removed.append(snapshot_id)
     with contextlib.suppress(FileNotFoundError):
         for name in os.listdir(snap_root):
-            if name.endswith(MANIFEST_SUFFIX) and not name.startswith("."):
-                if name.removesuffix(MANIFEST_SUFFIX) not in retained:
-                    remove_path(snap_root / name)
+            is_manifest = name.endswith(MANIFEST_SUFFIX) and not name.startswith(".")
+            if is_manifest and name.removesuffix(MANIFEST_SUFFIX) not in retained:
+                remove_path(snap_root / name)
     return removed
 
 

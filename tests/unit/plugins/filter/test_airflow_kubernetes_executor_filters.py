@@ -8,9 +8,13 @@ from typing import Any
 import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
-from ansible_collections.airflow_deploy.cluster.plugins.filter import (airflow_cfg_overlap, dag_sync_tenant_args,
-                                                                       kubeconfig_summary, kubernetes_queue_errors,
-                                                                       kubernetes_queue_pods)
+from ansible_collections.airflow_deploy.cluster.plugins.filter import (
+    airflow_cfg_overlap,
+    dag_sync_tenant_args,
+    kubeconfig_summary,
+    kubernetes_queue_errors,
+    kubernetes_queue_pods,
+)
 
 KUBECONFIG = """
 apiVersion: v1
@@ -65,8 +69,10 @@ def test_entries_without_names_and_odd_sections_do_not_raise() -> None:
 # dag_sync_tenant_args
 
 def test_each_tenant_gets_its_own_arguments_in_order() -> None:
-    tenants = [{"name": "team_a"}, {"name": "team_b", "prefix": "team-b", "marker": "_PUBLISHED",
-                                    "max_objects": 100, "max_bytes": 0}]
+    tenants: list[dict[str, Any]] = [
+        {"name": "team_a"},
+        {"name": "team_b", "prefix": "team-b", "marker": "_PUBLISHED", "max_objects": 100, "max_bytes": 0},
+    ]
     assert dag_sync_tenant_args.dag_sync_tenant_args(tenants) == {
         "team_a": ["--tenant", "team_a=team_a"],
         "team_b": ["--tenant", "team_b=team-b", "--marker", "_PUBLISHED", "--max-objects", "100", "--max-bytes", "0"],
@@ -136,15 +142,17 @@ def test_valid_queue_templates_have_no_errors() -> None:
 
 
 def test_each_wrong_entry_is_named_with_what_is_wrong() -> None:
-    queues = {"gpu": {"resourcez": {}}, "ok": {}, "-bad": {}, "cpu": "big", "none": None,
-              "mixed": {"resources": [1], "tolerations": {"key": "x"}, "affinity": "near", "node_selector": "x"}}
+    queues: dict[str, Any] = {
+        "gpu": {"resourcez": {}}, "ok": {}, "-bad": {}, "cpu": "big", "none": None,
+        "mixed": {"resources": [1], "tolerations": {"key": "x"}, "affinity": "near", "node_selector": "x"},
+    }
     assert kubernetes_queue_errors.kubernetes_queue_errors(queues) == [
         "airflow_kubernetes_executor_queue_templates['gpu'] is not a queue template (unknown: resourcez)",
         "airflow_kubernetes_executor_queue_templates['-bad'] is not a queue template (the queue name is not a label value)",
         "airflow_kubernetes_executor_queue_templates['cpu'] is not a queue template (the entry is a str, not a dict)",
         "airflow_kubernetes_executor_queue_templates['none'] is not a queue template (the entry is null, not a dict)",
-        "airflow_kubernetes_executor_queue_templates['mixed'] is not a queue template (resources is not a dict; "
-        "node_selector is not a dict; affinity is not a dict; tolerations is not a list)",
+        ("airflow_kubernetes_executor_queue_templates['mixed'] is not a queue template (resources is not a dict; "
+         "node_selector is not a dict; affinity is not a dict; tolerations is not a list)"),
     ]
 
 

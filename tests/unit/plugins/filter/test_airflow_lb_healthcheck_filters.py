@@ -16,9 +16,12 @@ from ansible_collections.airflow_deploy.cluster.plugins.filter import (
 
 API = "http://127.0.0.1:8080"
 SCHEDULER = "http://127.0.0.1:8974/health"
-COLUMNS = ("pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,"
-           "bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,"
-           "check_status,check_code").split(",")
+COLUMNS = [
+    "pxname", "svname", "qcur", "qmax", "scur", "smax", "slim", "stot", "bin", "bout", "dreq", "dresp",
+    "ereq", "econ", "eresp", "wretr", "wredis", "status", "weight", "act", "bck", "chkfail", "chkdown",
+    "lastchg", "downtime", "qlimit", "pid", "iid", "sid", "throttle", "lbtot", "tracked", "type", "rate",
+    "rate_lim", "rate_max", "check_status", "check_code",
+]
 
 
 def stat_row(pxname: str, svname: str, status: str) -> str:
@@ -95,8 +98,10 @@ def test_job_checks_refuse_a_string() -> None:
 # haproxy_server_status
 
 def test_server_status_on_each_load_balancer() -> None:
-    results = [{"item": "lb1", "stdout": STAT},
-               {"item": "lb2", "stdout_lines": show_stat(stat_row("airflow_api", "airflow1", "DOWN")).splitlines()}]
+    results: list[dict[str, Any]] = [
+        {"item": "lb1", "stdout": STAT},
+        {"item": "lb2", "stdout_lines": show_stat(stat_row("airflow_api", "airflow1", "DOWN")).splitlines()},
+    ]
     assert haproxy_server_status.haproxy_server_status(results, "airflow_api", "airflow1") == {"lb1": "UP", "lb2": "DOWN"}
 
 

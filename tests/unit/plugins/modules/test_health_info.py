@@ -14,15 +14,15 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from ansible_collections.airflow_deploy.cluster.plugins.modules import health_info
+from ansible_collections.airflow_deploy.cluster.plugins.modules.health_info import judge, value_at
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from ansible_collections.airflow_deploy.cluster.plugins.modules import health_info
-from ansible_collections.airflow_deploy.cluster.plugins.modules.health_info import judge, value_at
 from module_runner import run_module
 
 HEALTH = {"metadatabase": {"status": "healthy"}, "scheduler": {"status": "unhealthy"}}
@@ -31,9 +31,9 @@ HEALTH = {"metadatabase": {"status": "healthy"}, "scheduler": {"status": "unheal
 class Handler(BaseHTTPRequestHandler):
     """/version 200, /health 200 with HEALTH, /down 503, /late 503 until its third request, /slow 200 after 3 s."""
 
-    hits: dict[str, int] = {}
+    hits: ClassVar[dict[str, int]] = {}
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_GET(self) -> None:
         self.hits[self.path] = self.hits.get(self.path, 0) + 1
         if self.path == "/version":
             self.answer(200, {"version": "3.3.2"})
@@ -81,7 +81,7 @@ def self_signed(tmp_path: Path) -> ssl.SSLContext:
     """A server TLS context with a self-signed certificate for 127.0.0.1 that no CA vouches for."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
             .not_valid_after(now + datetime.timedelta(hours=1)).sign(key, hashes.SHA256()))

@@ -73,7 +73,7 @@ def test_units_and_running_services_come_from_one_systemctl_call_each(tmp_path: 
 
 def test_python_version_of_an_interpreter_and_a_missing_one(tmp_path: Path) -> None:
     present = run_module("host_info", {"python": sys.executable})
-    assert present["python"] == {"path": sys.executable, "exists": True, "version": "%d.%d" % sys.version_info[:2]}
+    assert present["python"] == {"path": sys.executable, "exists": True, "version": f"{sys.version_info[0]}.{sys.version_info[1]}"}
     missing = run_module("host_info", {"python": str(tmp_path / "nope" / "python")})
     assert missing["python"]["exists"] is False and missing["python"]["version"] is None
     not_python = tmp_path / "false"
