@@ -1,5 +1,5 @@
 # airflow-deploy developer entry points. Every target creates the dev virtualenv (.venv) first.
-#   make lint                 yamllint, ansible-lint, role READMEs, ruff, mypy
+#   make lint                 yamllint, ansible-lint, role READMEs, ruff, mypy, what the built collection holds
 #   make test                 lint + unit tests + ansible-test sanity and units + every molecule scenario (what CI runs)
 #   make molecule S=airflow   one scenario (CMD=converge|verify|destroy... for one step)
 # AIRFLOW_DEPLOY_TEST_OS=rocky8 selects the Rocky Linux 8 test image (needs a registry; CI uses debian12).
@@ -104,6 +104,7 @@ lint: collection-link
 	  roles/airflow/files/airflow_jobs_check.py roles/airflow_metadata_db/files/check_postgres.py
 	MYPYPATH=tests/unit/dag_sync:roles/airflow_dag_sync/files $(BIN)/mypy tests/unit/dag_sync
 	MYPYPATH=molecule:tools $(BIN)/mypy molecule
+	$(BIN)/python tools/check_artifact.py
 
 unit: collection-link
 	$(BIN)/python -m pytest tests/unit
@@ -154,4 +155,4 @@ docs: venv
 
 clean:
 	-for s in $(SCENARIOS); do $(BIN)/molecule destroy -s $$s; done
-	rm -rf $(CACHE)/collections .pytest_cache
+	rm -rf $(CACHE)/collections .pytest_cache .mypy_cache .ruff_cache
