@@ -4,7 +4,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: iana_timezone
-author: airflow-deploy maintainers
+author: airflow-deploy maintainers (@airflow-deploy)
 version_added: 0.1.0
 short_description: Is the value a time zone Airflow accepts as its default
 description:
@@ -33,10 +33,10 @@ _value:
 """
 
 import zoneinfo
-from collections.abc import Set
+from collections.abc import Set as AbstractSet
 
 
-def is_iana_timezone(value: object, known: Set[str] | None = None) -> bool:
+def is_iana_timezone(value: object, known: AbstractSet[str] | None = None) -> bool:
     """UTC, system, or a name of the time zone database (any name when the database is missing)."""
     if not isinstance(value, str):
         return False

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from role_vars import render
 
-EXPRESSION = "{{ __airflow_retention_timers | map(attribute='name') | zip(__airflow_retention_timers | map(attribute='enabled'), __airflow_retention_timers | map(attribute='on_calendar')) | list }}"
+EXPRESSION = ("{{ __airflow_retention_timers | map(attribute='name') | zip(__airflow_retention_timers | map(attribute='enabled'),"
+              " __airflow_retention_timers | map(attribute='on_calendar')) | list }}")
 
 
 def test_every_timer_is_on_by_default_and_each_scheduler_host_cleans_at_its_own_hour(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from role_files import load
 
 validator = load("airflow", "validate_airflow_cfg.py")
 
-KNOWN = {
+KNOWN: dict[str, Any] = {
     "core": {"options": {"parallelism": {}, "executor": {}, "auth_manager": {}}},
     "dag_processor": {"options": {"refresh_interval": {}}},
     "kubernetes_executor": {"options": {"namespace": {}}},
@@ -86,10 +86,10 @@ def test_import_failures_name_the_option_and_the_fix() -> None:
     problems = validator._import_problems(["LocalExecutor", "CeleryExecutr"], import_executor, "nope.Manager",
                                           import_string)
     assert problems == [
-        "[core] executor CeleryExecutr: cannot be loaded (No module named 'CeleryExecutr'); use LocalExecutor, "
-        "KubernetesExecutor or another executor installed in the virtualenv",
-        "[core] auth_manager nope.Manager: cannot be imported (No module named 'nope'); "
-        "set airflow_auth_manager to a class installed in the virtualenv",
+        ("[core] executor CeleryExecutr: cannot be loaded (No module named 'CeleryExecutr'); use LocalExecutor, "
+         "KubernetesExecutor or another executor installed in the virtualenv"),
+        ("[core] auth_manager nope.Manager: cannot be imported (No module named 'nope'); "
+         "set airflow_auth_manager to a class installed in the virtualenv"),
     ]
 
 
@@ -125,5 +125,5 @@ def test_the_default_time_zone_is_looked_up_as_airflow_does(monkeypatch: pytest.
     assert validator._timezone_problems("Asia/Seoul") == []
     assert validator._timezone_problems("system") == []
     assert validator._timezone_problems("Asia/Seol") == [
-        "[core] default_timezone Asia/Seol: not a time zone this Airflow knows (Asia/Seol); "
-        "set airflow_timezone to an IANA name such as Asia/Seoul, or UTC"]
+        ("[core] default_timezone Asia/Seol: not a time zone this Airflow knows (Asia/Seol); "
+         "set airflow_timezone to an IANA name such as Asia/Seoul, or UTC")]

@@ -59,7 +59,7 @@ def test_bad_input_fails_in_preflight(host: Any, case: str) -> None:
 
 # Inputs the preflight cannot judge, refused by the installed Airflow before airflow.cfg is replaced
 # (the template's validate, files/validate_airflow_cfg.py): the run stops with the file unchanged.
-CONFIG_CASES = {
+CONFIG_CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "misspelt option and section": (
         {"airflow_config": {"core": {"paralelism": 8}, "scheduller": {"parsing_processes": 2}}},
         ["[core] paralelism is not an option of this Airflow", "[scheduller] is not a section of this Airflow"]),

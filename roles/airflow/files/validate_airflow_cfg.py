@@ -69,7 +69,7 @@ def unknown_options(parser: configparser.ConfigParser, known: Mapping[str, Any],
 
 def import_class(path: str) -> type:
     """The class a dotted path names (module.Class), imported."""
-    module, _, name = path.rpartition(".")
+    module, _separator, name = path.rpartition(".")
     value = getattr(importlib.import_module(module), name)
     if not isinstance(value, type):
         raise TypeError(f"{path} is not a class")
@@ -104,8 +104,8 @@ def _timezone_problems(name: str) -> list[str]:
 
         pendulum.timezone(name)
     except Exception as error:  # noqa: BLE001 - any failure to look it up is the finding
-        return [f"[core] default_timezone {name}: not a time zone this Airflow knows ({error}); "
-                "set airflow_timezone to an IANA name such as Asia/Seoul, or UTC"]
+        return [(f"[core] default_timezone {name}: not a time zone this Airflow knows ({error}); "
+                 "set airflow_timezone to an IANA name such as Asia/Seoul, or UTC")]
     return []
 
 
