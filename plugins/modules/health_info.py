@@ -65,13 +65,8 @@ options:
       - Another host can then check this host's job heartbeats (C(airflow-jobs-check <type>@<hostname>)).
     type: bool
     default: false
-attributes:
-  check_mode:
-    support: full
-    description: Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is nothing to diff.
+extends_documentation_fragment:
+  - airflow_deploy.cluster.info_module
 author: airflow-deploy maintainers (@airflow-deploy)
 """
 

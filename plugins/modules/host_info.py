@@ -37,13 +37,8 @@ options:
     type: list
     elements: str
     default: []
-attributes:
-  check_mode:
-    support: full
-    description: Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is nothing to diff.
+extends_documentation_fragment:
+  - airflow_deploy.cluster.info_module
 author: airflow-deploy maintainers (@airflow-deploy)
 """
 
