@@ -85,10 +85,13 @@ def test_fernet_key_lookup_returns_one_new_key() -> None:
     assert first != second
 
 
-@pytest.mark.parametrize("plugin", sorted((REPO / "plugins").glob("*/*.py")), ids=lambda p: f"{p.parent.name}/{p.stem}")
+# Plugins documented on their own: not the shared code (module_utils) nor the shared docs (doc_fragments).
+DOCUMENTED = sorted(path for path in (REPO / "plugins").glob("*/*.py")
+                    if path.parent.name not in ("module_utils", "doc_fragments"))
+
+
+@pytest.mark.parametrize("plugin", DOCUMENTED, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_plugin_documentation_is_well_formed(plugin: Path) -> None:
-    if plugin.parent.name == "module_utils":
-        return
     if plugin.parent.name == "action":  # documented by the module of the same name
         assert (REPO / "plugins" / "modules" / plugin.name).is_file(), f"action {plugin.stem} has no module"
         return
@@ -102,3 +105,13 @@ def test_plugin_documentation_is_well_formed(plugin: Path) -> None:
     doc = yaml.safe_load(documentation.group(1))
     assert doc["module" if plugin.parent.name == "modules" else "name"] == plugin.stem
     assert all(isinstance(line, str) for line in doc["description"]), "a description line parsed as a mapping"
+
+
+@pytest.mark.parametrize("fragment", sorted((REPO / "plugins" / "doc_fragments").glob("*.py")), ids=lambda p: p.stem)
+def test_doc_fragment_is_well_formed_and_used(fragment: Path) -> None:
+    match = re.search(r'DOCUMENTATION = r"""(.*?)"""', fragment.read_text(), re.DOTALL)
+    assert match, f"{fragment.name} lacks DOCUMENTATION"
+    assert isinstance(yaml.safe_load(match.group(1)), dict)
+    users = [path.name for path in (REPO / "plugins").glob("*/*.py")
+             if f"airflow_deploy.cluster.{fragment.stem}" in path.read_text()]
+    assert users, f"no plugin extends its documentation with {fragment.stem}"
