@@ -97,9 +97,9 @@ def test_every_problem_is_printed_and_fails_the_check(tmp_path: Path, monkeypatc
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     homes: list[str] = []
 
-    def problems(path: str) -> list[str]:
+    def problems(path: str, parser: configparser.ConfigParser) -> list[str]:
         homes.append(validator.os.environ["AIRFLOW_HOME"])
-        return ["[core] a: x", "[core] b: y"] if "bad" in Path(path).read_text() else []
+        return ["[core] a: x", "[core] b: y"] if parser.has_option("core", "bad") else []
 
     monkeypatch.setattr(validator, "airflow_problems", problems)
     monkeypatch.setattr(validator.os, "environ", dict(validator.os.environ))

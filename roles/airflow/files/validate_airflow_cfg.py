@@ -109,7 +109,7 @@ def _timezone_problems(name: str) -> list[str]:
     return []
 
 
-def airflow_problems(path: str) -> list[str]:
+def airflow_problems(path: str, parser: configparser.ConfigParser) -> list[str]:
     """Load the file with Airflow itself and return what Airflow or its plugins refuse."""
     os.environ["AIRFLOW_CONFIG"] = path
     os.environ["_AIRFLOW__AS_LIBRARY"] = "1"
@@ -117,7 +117,6 @@ def airflow_problems(path: str) -> list[str]:
         from airflow.configuration import conf, retrieve_configuration_description
     except Exception as error:  # noqa: BLE001 - Airflow's own validation raises on a bad value
         return [f"Airflow refuses the configuration: {error}"]
-    parser = parse_strict(path)
     problems = unknown_options(parser, retrieve_configuration_description(include_providers=True),
                                conf.inversed_deprecated_options, conf.inversed_deprecated_sections)
     problems += _timezone_problems(conf.get("core", "default_timezone"))
@@ -140,7 +139,7 @@ def main(argv: Sequence[str]) -> int:
         return 2
     path = os.path.abspath(argv[0])
     try:
-        parse_strict(path)
+        parser = parse_strict(path)
     except (OSError, configparser.Error) as error:
         print(f"airflow.cfg does not parse: {error}", file=sys.stderr)
         return 1
@@ -149,7 +148,7 @@ def main(argv: Sequence[str]) -> int:
     # What Airflow prints while it loads (deprecation notices) would bury the findings.
     with tempfile.TemporaryDirectory(prefix="airflow-validate-") as home, contextlib.redirect_stderr(io.StringIO()):
         os.environ["AIRFLOW_HOME"] = home
-        problems = airflow_problems(path)
+        problems = airflow_problems(path, parser)
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0
