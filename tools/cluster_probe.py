@@ -1,6 +1,6 @@
 """Probes of a deployed cluster, shared by the `cluster` scenario's tests (molecule/conftest.py) and
 `make bench-cluster` (tools/bench_cluster.py): a steady-rate HTTP client through the load
-balancer, HAProxy's server states, and objects put on or deleted from the moto S3 container.
+balancer, HAProxy's server states, and objects put on, listed on or deleted from the moto S3 container.
 Standard library only."""
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ s3 = boto3.client('s3', endpoint_url='http://127.0.0.1:9000', region_name='us-ea
 action, bucket, key = sys.argv[1:4]
 if action == 'put':
     s3.put_object(Bucket=bucket, Key=key, Body=sys.stdin.buffer.read())
+elif action == 'list':
+    pages = s3.get_paginator('list_objects_v2').paginate(Bucket=bucket, Prefix=key)
+    print('\n'.join(item['Key'] for page in pages for item in page.get('Contents', [])))
 else:
     s3.delete_object(Bucket=bucket, Key=key)
 """
@@ -56,12 +59,14 @@ def haproxy_states(lb: str) -> dict[str, str]:
     return states
 
 
-def s3(container: str, action: str, bucket: str, key: str, body: str = "") -> None:
-    """Put (body) or delete an object on the moto S3 server running in the container."""
-    subprocess.run(
+def s3(container: str, action: str, bucket: str, key: str, body: str = "") -> list[str]:
+    """Put (body) or delete an object on the moto S3 server running in the container, or list the keys
+    under a prefix (action "list", key the prefix); the keys listed (empty for put and delete)."""
+    result = subprocess.run(
         ["docker", "exec", "-i", container, "/opt/moto/bin/python", "-c", S3_SCRIPT, action, bucket, key],
-        input=body.encode(), check=True, timeout=60,
+        input=body.encode(), capture_output=True, check=True, timeout=60,
     )
+    return result.stdout.decode().split()
 
 
 @dataclass

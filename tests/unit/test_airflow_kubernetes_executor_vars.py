@@ -37,11 +37,14 @@ INVENTORY: dict[str, Any] = {
     "airflow_dag_sync_aws_access_key_id": "unit-test-key-id",
     "airflow_dag_sync_aws_secret_access_key": "unit-test-dag-secret",
     "airflow_kubernetes_executor_kubeconfig": KUBECONFIG,
-    "airflow_kubernetes_executor_remote_log_folder": "s3://airflow-logs/tasks",
+    "airflow_remote_log_folder": "s3://airflow-logs/tasks",
+    "airflow_remote_log_endpoint_url": "http://s3.example.internal:9000",
+    "airflow_remote_log_aws_access_key_id": "unit-test-log-key-id",
+    "airflow_remote_log_aws_secret_access_key": "unit-test-log-secret",
     "airflow_kubernetes_executor_egress_cidrs": ["10.0.0.110/32"],
 }
 SECRETS = ["unit-test-fernet-key", "unit-test-api-secret", "unit-test-jwt-secret", "unit-test-db-password",
-           "unit-test-dag-secret", "unit-test-token"]
+           "unit-test-dag-secret", "unit-test-token", "unit-test-log-key-id", "unit-test-log-secret"]
 
 
 def _play(tmp_path: Path, inventory: dict[str, Any], tasks: list[dict[str, Any]]) -> Path:
@@ -120,7 +123,10 @@ def test_the_pods_get_the_nodes_bundles_and_no_secret(tmp_path: Path) -> None:
     assert json.loads(env["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"]) == rendered["nodes"]
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow.example.internal/execution/"
     assert "AIRFLOW__CORE__MULTI_TEAM" not in env
-    assert json.loads(env["AIRFLOW_CONN_AWS_TASK_LOGS"]) == {"conn_type": "aws", "extra": {}}
+    # The nodes' log endpoint, never their keys.
+    assert json.loads(env["AIRFLOW_CONN_AWS_TASK_LOGS"]) == {
+        "conn_type": "aws", "extra": {"endpoint_url": "http://s3.example.internal:9000"}}
+    assert env["AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"] == "s3://airflow-logs/tasks"
     for secret in SECRETS:
         assert secret not in json.dumps(env) and secret not in rendered["pod"]
 
@@ -159,11 +165,11 @@ def test_the_preflight_names_every_bad_input_at_once_without_secrets(tmp_path: P
         "airflow_executor": "CeleryKubernetesExecutor",
         "airflow_kubernetes_executor_kubeconfig": "",
         "airflow_kubernetes_executor_namespace": "Not_A_Label",
-        "airflow_kubernetes_executor_remote_log_folder": "",
+        "airflow_remote_log_folder": "",
         "airflow_kubernetes_executor_queue_templates": {"gpu": {"resourcez": {}}, "cpu": {}},
         "airflow_kubernetes_executor_egress_cidrs": [],
         "airflow_kubernetes_executor_worker_env": {"AIRFLOW__CORE__FERNET_KEY": "x"},
-        "airflow_config": {"kubernetes_executor": {"namespace": "x"}, "logging": {"REMOTE_LOGGING": True}},
+        "airflow_config": {"kubernetes_executor": {"namespace": "x"}},
     }
     results = _preflight(tmp_path, bad, succeed=False)
     failed = {result["item"]["check"]: result["msg"] for result in results if result.get("failed")}
@@ -182,8 +188,8 @@ def test_the_preflight_names_every_bad_input_at_once_without_secrets(tmp_path: P
     assert "airflow_executor is 'CeleryKubernetesExecutor'" in failed["KubernetesExecutor is one of the executors"]
     assert failed["the queue templates"].startswith(
         "airflow_kubernetes_executor_queue_templates['gpu'] is not a queue template (unknown: resourcez):")
-    assert "kubernetes_executor.namespace, logging.remote_logging" in failed["airflow_config leaves this role's settings alone"]
-    assert "airflow_kubernetes_executor_remote_log_folder" in failed["the task logs go to S3"]
+    assert "airflow_config sets kubernetes_executor.namespace," in failed["airflow_config leaves this role's settings alone"]
+    assert "airflow_remote_log_folder is empty" in failed["the task logs go to S3"]
     output = json.dumps(results)
     for secret in SECRETS:
         assert secret not in output

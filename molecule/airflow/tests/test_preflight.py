@@ -29,6 +29,10 @@ CASES: dict[str, tuple[Any, ...]] = {
     "no time sync": ({"airflow_time_sync_services": ["nope.service"]}, "None of airflow_time_sync_services (nope.service) is installed"),
     "celery executor": ({"airflow_executor": "LocalExecutor,CeleryExecutor"},
                         "airflow_executor 'LocalExecutor,CeleryExecutor' names CeleryExecutor, which this collection does not configure"),
+    "task logs in S3": ({"airflow_remote_log_folder": "s3://airflow-logs", "airflow_remote_log_aws_access_key_id": "AKIAEXAMPLE",
+                         "airflow_config": {"logging": {"remote_logging": False}}},
+                        "airflow_remote_log_folder 's3://airflow-logs' must be s3://bucket/prefix",
+                        "airflow_config also sets logging.remote_logging"),
     # Three bad inputs in one run: the preflight names each.
     "bad env name, base URL and time zone": (
         {"airflow_environment": {"NOT-VALID": "x"}, "airflow_base_url": "airflow.example.internal",

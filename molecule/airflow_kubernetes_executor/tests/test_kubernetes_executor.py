@@ -199,7 +199,7 @@ def test_no_database_credentials_or_secrets_in_any_pod(host: Any, pods: dict[str
     ("extra_vars", "message"),
     [
         ({"airflow_kubernetes_executor_kubeconfig": ""}, "airflow_kubernetes_executor_kubeconfig"),
-        ({"airflow_kubernetes_executor_remote_log_folder": ""}, "airflow_kubernetes_executor_remote_log_folder"),
+        ({"airflow_remote_log_folder": ""}, "airflow_remote_log_folder is empty"),
         ({"airflow_kubernetes_executor_queue_templates": {"gpu": {"resourcez": {}}}},
          "airflow_kubernetes_executor_queue_templates['gpu'] is not a queue template"),
     ],

@@ -8,6 +8,7 @@ import os
 import socket
 import ssl
 import subprocess
+import urllib.parse
 import warnings
 from pathlib import Path
 from typing import Any
@@ -94,3 +95,31 @@ def test_a_dag_published_to_s3_runs_through_the_lb(host: Any) -> None:
                          for node in NODES), 120, interval=1, what="the DAG file in every node's snapshot")
     run = run_dag(host, "molecule_smoke", base=LB)
     assert run["state"] == "success", run
+
+
+def test_a_task_log_is_read_from_s3_after_the_local_copy_is_gone(host: Any) -> None:
+    """Task logs in S3 (airflow_remote_log_folder): the log of the smoke run's first task, uploaded when
+    the task ended, is served through the LB after its local copy is deleted from the node that ran it."""
+    jwt = token(host, LB)
+    status, runs = api(host, "GET", "/api/v2/dags/molecule_smoke/dagRuns?order_by=-start_date&limit=1", jwt, base=LB)
+    assert status == 200 and runs["dag_runs"], runs
+    run_id = runs["dag_runs"][0]["dag_run_id"]
+    task_path = f"/api/v2/dags/molecule_smoke/dagRuns/{urllib.parse.quote(run_id, safe='')}/taskInstances/hello"
+    status, instance = api(host, "GET", task_path, jwt, base=LB)
+    assert status == 200 and instance["state"] == "success", instance
+    node, attempt = instance["hostname"], instance["try_number"]
+    assert node in NODES, f"the task ran on {node!r}, not on a node of the scenario"
+
+    run_dir = f"/var/log/airflow/dag_id=molecule_smoke/run_id={run_id}"
+    keys = s3("cl-s3", "list", "airflow-logs", f"cluster/dag_id=molecule_smoke/run_id={run_id}/task_id=hello/")
+    assert keys == [f"cluster/dag_id=molecule_smoke/run_id={run_id}/task_id=hello/attempt={attempt}.log"], keys
+    subprocess.run(["docker", "exec", node, "test", "-f", f"{run_dir}/task_id=hello/attempt={attempt}.log"], check=True)
+    subprocess.run(["docker", "exec", node, "rm", "-r", run_dir], check=True)
+
+    status, log = api(host, "GET", f"{task_path}/logs/{attempt}?full_content=true", jwt, base=LB)
+    assert status == 200, log
+    events = [entry.get("event", "") if isinstance(entry, dict) else str(entry) for entry in log["content"]]
+    assert any(f"s3://airflow-logs/cluster/dag_id=molecule_smoke/run_id={run_id}/task_id=hello/" in event
+               for event in events), events[:5]
+    assert any("molecule_smoke: hello ran" in event for event in events), events
+

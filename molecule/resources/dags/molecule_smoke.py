@@ -36,6 +36,8 @@ with DAG(
 
     @task
     def hello() -> str:
+        # A line the cluster scenario looks for in the task log read back from S3.
+        print("molecule_smoke: hello ran")
         return "hello from the scheduler's LocalExecutor"
 
     hello() >> WaitDeferred(task_id="wait_deferred")
