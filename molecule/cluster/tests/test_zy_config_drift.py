@@ -1,13 +1,16 @@
-"""Check mode on the converged cluster changes nothing and prints no secret; a hand-edited airflow.cfg
-on one node is repaired by the next run, which restarts that node only. Runs after the rolling tests
-(file name) and before the secret-drift test, which edits a node."""
+"""Check mode on the converged cluster changes nothing and prints no secret; a configuration change
+that passes Airflow's checks but breaks the first node stops there, the other nodes keeping their
+files and processes (canary); a hand-edited airflow.cfg on one node is repaired by the next run,
+which restarts that node only. Runs after the rolling tests (file name) and before the secret-drift
+test, which edits a node."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from typing import Any
 
-from conftest import ansible_playbook, inventory_var, recap
+from conftest import ansible_playbook, inventory_var, recap, wait_for
 
 NODES = ["cl-airflow1", "cl-airflow2", "cl-airflow3"]
 CONFIG = "/etc/airflow/airflow.cfg"
@@ -33,6 +36,41 @@ def test_check_mode_with_diff_changes_nothing_and_prints_no_secret(host: Any) ->
     assert set(changed.values()) == {0}, changed
     for name in SECRETS:
         assert str(inventory_var(host, name)) not in output, f"{name} appears in the output"
+
+
+def _sha(node: str) -> str:
+    return _docker(node, "sha256sum", CONFIG).split()[0]
+
+
+def _port_taken(node: str, port: int) -> bool:
+    probe = f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=2)"
+    return subprocess.run(["docker", "exec", node, "python3", "-c", probe], capture_output=True, check=False).returncode == 0
+
+
+def test_a_change_that_breaks_the_first_node_never_reaches_the_others() -> None:
+    """A valid airflow.cfg change (the api-server's port) that cannot start on cl-airflow1, where a
+    stray process holds that port: the run stops at cl-airflow1's health gate; cl-airflow2 and 3 keep
+    their live airflow.cfg and their processes. The next run without the change repairs cl-airflow1
+    and leaves the other two alone."""
+    before = {node: (_sha(node), _pids(node)) for node in NODES}
+    subprocess.run(["docker", "exec", "-d", "cl-airflow1", "python3", "-m", "http.server", "--bind", "127.0.0.1", "8081"],
+                   check=True, timeout=60)
+    try:
+        wait_for(lambda: _port_taken("cl-airflow1", 8081), 60, interval=1, what="the stray listener on cl-airflow1:8081")
+        change = {"airflow_config": {"api": {"port": 8081}}, "airflow_lb_healthcheck_timeout": 45}
+        result = ansible_playbook("playbooks/site.yml", "-e", json.dumps(change))
+        assert result.returncode != 0, result.stdout[-4000:]
+        assert "port = 8081" in _docker("cl-airflow1", "cat", CONFIG), "the canary did not get the change"
+        for node in ("cl-airflow2", "cl-airflow3"):
+            assert (_sha(node), _pids(node)) == before[node], f"{node} was changed or restarted"
+            assert "port = 8081" in _docker(node, "cat", f"{CONFIG}.staged"), f"{node} did not render the change"
+    finally:
+        _docker("cl-airflow1", "pkill", "-f", "http.server --bind 127.0.0.1 8081")
+    repair = ansible_playbook("playbooks/site.yml")
+    assert repair.returncode == 0, repair.stdout[-4000:]
+    assert _sha("cl-airflow1") == before["cl-airflow1"][0]
+    for node in ("cl-airflow2", "cl-airflow3"):
+        assert (_sha(node), _pids(node)) == before[node], f"{node} was restarted by the repair"
 
 
 def test_a_hand_edited_airflow_cfg_is_repaired_and_only_its_node_restarts() -> None:
