@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from role_vars import render
+import yaml
+from role_vars import ROLES, render
 
 SECRETS = {"airflow_fernet_key": "unit-test-fernet", "airflow_api_secret_key": "unit-test-api",
            "airflow_jwt_secret": "unit-test-jwt"}
@@ -44,3 +45,46 @@ def test_airflow_config_keeps_its_own_logging_options(tmp_path: Path) -> None:
     }, SECRETS)["both"]
     assert rendered["logging"]["delete_local_logs"] is True
     assert rendered["logging"]["remote_base_log_folder"] == "s3://acme-logs/prod"
+
+
+def _preflight_check(name: str) -> dict[str, str]:
+    """The ok and msg expressions of one item of the role's "Check the inputs" task."""
+    tasks = yaml.safe_load((ROLES / "airflow" / "tasks" / "preflight.yml").read_text())
+    items = next(task["loop"] for task in tasks if task["name"] == "Check the inputs")
+    return next(item for item in items if item["check"] == name)
+
+
+GOOD = {"airflow_remote_log_folder": "s3://airflow-logs/lab", "airflow_remote_log_endpoint_url": "http://airflow-s3:9000",
+        "airflow_remote_log_region": "us-east-1", "airflow_remote_log_aws_access_key_id": "lab",
+        "airflow_remote_log_aws_secret_access_key": "unit-test-log-secret",
+        "airflow_config": {"core": {"execution_api_server_url": "http://airflow-lb/execution/"}}}
+
+
+def test_the_preflight_accepts_good_inputs_and_names_each_bad_one(tmp_path: Path) -> None:
+    check = _preflight_check("task logs in S3")
+    overlap = {"__airflow_remote_log_overlap": "{{ airflow_config | airflow_deploy.cluster.config_option_names"
+                                               " | intersect(__airflow_owned_options) if __airflow_remote_logging else [] }}"}
+    cases = {
+        "off": {"airflow_remote_log_folder": ""},
+        "lab": GOOD,
+        "aws, instance profile": {"airflow_remote_log_folder": "s3://acme-logs/prod/eu", "airflow_remote_log_region": "eu-west-1"},
+        "no prefix": GOOD | {"airflow_remote_log_folder": "s3://airflow-logs"},
+        "not s3": GOOD | {"airflow_remote_log_folder": "gs://airflow-logs/lab"},
+        "half a key pair": GOOD | {"airflow_remote_log_aws_secret_access_key": ""},
+        "endpoint without scheme": GOOD | {"airflow_remote_log_endpoint_url": "airflow-s3:9000"},
+        "conn id": GOOD | {"airflow_remote_log_conn_id": "task-logs"},
+        "quote in the region": GOOD | {"airflow_remote_log_region": "us-east-1'"},
+        "airflow_config too": GOOD | {"airflow_config": {"logging": {"remote_base_log_folder": "s3://x/y"}}},
+    }
+    case_vars = {name: variables | overlap for name, variables in cases.items()}
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "msg").mkdir()
+    ok = render(tmp_path / "ok", "airflow", check["ok"], case_vars, SECRETS)
+    msg = render(tmp_path / "msg", "airflow", check["msg"], case_vars, SECRETS)
+    assert ok == {
+        "off": True, "lab": True, "aws, instance profile": True, "no prefix": False, "not s3": False,
+        "half a key pair": False, "endpoint without scheme": False, "conn id": False, "quote in the region": False,
+        "airflow_config too": False}
+    assert "airflow_remote_log_folder 's3://airflow-logs' must be s3://bucket/prefix" in msg["no prefix"]
+    assert "airflow_config also sets logging.remote_base_log_folder" in msg["airflow_config too"]
+    assert "unit-test-log-secret" not in str(msg)
