@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import yaml
 from role_vars import ROLES, render
@@ -54,7 +55,7 @@ def _preflight_check(name: str) -> dict[str, str]:
     return next(item for item in items if item["check"] == name)
 
 
-GOOD = {"airflow_remote_log_folder": "s3://airflow-logs/lab", "airflow_remote_log_endpoint_url": "http://airflow-s3:9000",
+GOOD: dict[str, Any] = {"airflow_remote_log_folder": "s3://airflow-logs/lab", "airflow_remote_log_endpoint_url": "http://airflow-s3:9000",
         "airflow_remote_log_region": "us-east-1", "airflow_remote_log_aws_access_key_id": "lab",
         "airflow_remote_log_aws_secret_access_key": "unit-test-log-secret",
         "airflow_config": {"core": {"execution_api_server_url": "http://airflow-lb/execution/"}}}
@@ -64,7 +65,7 @@ def test_the_preflight_accepts_good_inputs_and_names_each_bad_one(tmp_path: Path
     check = _preflight_check("task logs in S3")
     overlap = {"__airflow_remote_log_overlap": "{{ airflow_config | airflow_deploy.cluster.config_option_names"
                                                " | intersect(__airflow_owned_options) if __airflow_remote_logging else [] }}"}
-    cases = {
+    cases: dict[str, dict[str, Any]] = {
         "off": {"airflow_remote_log_folder": ""},
         "lab": GOOD,
         "aws, instance profile": {"airflow_remote_log_folder": "s3://acme-logs/prod/eu", "airflow_remote_log_region": "eu-west-1"},
