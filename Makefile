@@ -1,5 +1,5 @@
 # airflow-deploy developer entry points. Every target creates the dev virtualenv (.venv) first.
-#   make lint                 yamllint, ansible-lint, role READMEs, ruff, mypy, what the built collection holds
+#   make lint                 yamllint, ansible-lint, role READMEs, antsibull-docs, ruff, mypy, what the built collection holds
 #   make test                 lint + unit tests + ansible-test sanity and units + every molecule scenario (what CI runs)
 #   make molecule S=airflow   one scenario (CMD=converge|verify|destroy... for one step)
 # AIRFLOW_DEPLOY_TEST_OS=rocky8 selects the Rocky Linux 8 test image (needs a registry; CI uses debian12).
@@ -97,6 +97,8 @@ lint: collection-link
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint
 	$(BIN)/python tools/role_docs.py --check
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs \
+	  .cache/collections/ansible_collections/airflow_deploy/cluster
 	$(BIN)/ruff check .
 	MYPYPATH=$(MYPY_ROOTS) $(BIN)/mypy --exclude 'tests/unit/dag_sync/' \
 	  .cache/collections/ansible_collections/airflow_deploy/cluster/plugins tools tests/unit \
