@@ -1,5 +1,5 @@
 # airflow-deploy developer entry points. Every target creates the dev virtualenv (.venv) first.
-#   make lint                 yamllint, ansible-lint, role READMEs, ruff, mypy, what the built collection holds
+#   make lint                 yamllint, ansible-lint, role READMEs, antsibull-docs, ruff, mypy, what the built collection holds
 #   make test                 lint + unit tests + ansible-test sanity and units + every molecule scenario (what CI runs)
 #   make molecule S=airflow   one scenario (CMD=converge|verify|destroy... for one step)
 # AIRFLOW_DEPLOY_TEST_OS=rocky8 selects the Rocky Linux 8 test image (needs a registry; CI uses debian12).
@@ -18,14 +18,12 @@ SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/m
 S ?=
 CMD ?= test
 
-ifeq ($(AIRFLOW_DEPLOY_TEST_OS),debian12)
-IMAGE_RECIPE := tools/images/debian12.sh
-else
+# The harness settings below are exported for molecule and the lab. Plain `molecule test -s <scenario>`
+# works without them (defaults in .config/molecule/config.yml, see docs/testing.md); make pins them
+# and adds the offline wheelhouse.
 IMAGE_RECIPE := tools/images/$(AIRFLOW_DEPLOY_TEST_OS).Containerfile
-endif
-# The tag follows the recipe's content, so a changed recipe builds a new image.
-IMAGE_TAG := $(shell sha256sum $(IMAGE_RECIPE) 2>/dev/null | cut -c1-12)
-export AIRFLOW_DEPLOY_TEST_IMAGE := airflow-deploy/$(AIRFLOW_DEPLOY_TEST_OS)-systemd:$(IMAGE_TAG)
+# The tag follows the recipe's content, so a changed recipe builds a new image (tools/images/tag.sh).
+export AIRFLOW_DEPLOY_TEST_IMAGE := $(shell tools/images/tag.sh $(AIRFLOW_DEPLOY_TEST_OS))
 # Two wheel sets for offline installs in the test containers: Airflow with its providers, and
 # moto (the S3-compatible server of the scenarios). Each is pinned by a constraints file.
 AIRFLOW_REQUIREMENT := apache-airflow[amazon,celery,cncf-kubernetes,fab,postgres]==$(AIRFLOW_VERSION)
@@ -57,8 +55,7 @@ $(VENV)/.installed: requirements-dev.txt
 	touch $@
 
 collection-link: venv
-	mkdir -p $(CACHE)/collections/ansible_collections/airflow_deploy
-	ln -sfn $(CURDIR) $(CACHE)/collections/ansible_collections/airflow_deploy/cluster
+	tools/collection-link.sh
 
 docker:
 	tools/docker-engine.sh
@@ -97,6 +94,8 @@ lint: collection-link
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint
 	$(BIN)/python tools/role_docs.py --check
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs \
+	  .cache/collections/ansible_collections/airflow_deploy/cluster
 	$(BIN)/ruff check .
 	MYPYPATH=$(MYPY_ROOTS) $(BIN)/mypy --exclude 'tests/unit/dag_sync/' \
 	  .cache/collections/ansible_collections/airflow_deploy/cluster/plugins tools tests/unit \

@@ -21,6 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Ansible's documentation markup (as ansible-doc and antsibull-docs read it) -> Markdown.
 MARKUP = [
+    # An option of another role or entry point, O(ns.coll.role#role:entry:option), or of a plugin,
+    # O(ns.coll.plugin#type:option): the option's name.
+    (re.compile(r"\b(?:O|RV)\([\w.]+#role:\w+:([^()]*?)\)"), r"`\1`"),
+    (re.compile(r"\b(?:O|RV)\([\w.]+#\w+:([^()]*?)\)"), r"`\1`"),
     (re.compile(r"\bL\(([^()]*?),\s*([^()]*?)\)"), r"[\1](\2)"),
     (re.compile(r"\bU\(([^()]*?)\)"), r"<\1>"),
     (re.compile(r"\b[CVOE]\(((?:[^()]|\([^()]*\))*?)\)"), r"`\1`"),
@@ -70,9 +74,13 @@ def render(specs: dict) -> str:
         lines += [f"### {title}", ""]
         if entry_spec.get("short_description"):
             lines += [_text(entry_spec["short_description"]) + ".", ""]
+        if entry_spec.get("version_added"):
+            lines += [f"Added in version {entry_spec['version_added']}.", ""]
         lines += ["| Option | Type | Default | Description |", "|---|---|---|---|"]
         for name, spec in (entry_spec.get("options") or {}).items():
             description = _text(spec.get("description")).replace("|", "\\|").replace("\n", " ")
+            if spec.get("version_added"):  # an option newer than its entry point
+                description += f" Added in version {spec['version_added']}."
             lines.append(f"| `{name}` | {_type(spec)} | {_default(spec)} | {description} |")
         lines.append("")
     lines.append(END)

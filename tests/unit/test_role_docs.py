@@ -44,3 +44,19 @@ def test_a_folded_jinja_default_is_one_table_cell() -> None:
     row = next(line for line in render(specs).splitlines() if line.startswith("| `airflow_hosts`"))
     assert "`\"{{ groups['airflow_webservers'] \\| default([]) }}\"`" in row
     assert len(re.findall(r"(?<!\\)\|", row)) == 5  # four cells
+
+
+def test_an_option_of_another_role_or_entry_point_shows_its_name() -> None:
+    assert markdown("see O(airflow_deploy.cluster.airflow#role:main:airflow_api_port) and friends") == (
+        "see `airflow_api_port` and friends")
+    assert markdown("O(airflow_deploy.cluster.health_info#module:url=http://x)") == "`url=http://x`"
+
+
+def test_version_added_is_shown_for_entry_points_and_newer_options() -> None:
+    specs = {"main": {"short_description": "Base", "version_added": "0.1.0", "options": {
+        "airflow_a": {"type": "str", "description": "A."},
+        "airflow_b": {"type": "str", "description": "B.", "version_added": "0.2.0"}}}}
+    text = render(specs)
+    assert "Base.\n\nAdded in version 0.1.0.\n" in text
+    assert "| `airflow_a` | str |  | A. |" in text
+    assert "| `airflow_b` | str |  | B. Added in version 0.2.0. |" in text

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Put this repository on an Ansible collections path as airflow_deploy.cluster, without Galaxy:
+# .cache/collections/ansible_collections/airflow_deploy/cluster -> the repository.
+# Run by `make collection-link` and by molecule's dependency step (.config/molecule/config.yml),
+# whose ansible.cfg has .cache/collections as its collections path.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$root/.cache/collections/ansible_collections/airflow_deploy"
+ln -sfn "$root" "$root/.cache/collections/ansible_collections/airflow_deploy/cluster"
