@@ -55,10 +55,11 @@ def _preflight_check(name: str) -> dict[str, str]:
     return next(item for item in items if item["check"] == name)
 
 
-GOOD: dict[str, Any] = {"airflow_remote_log_folder": "s3://airflow-logs/lab", "airflow_remote_log_endpoint_url": "http://airflow-s3:9000",
-        "airflow_remote_log_region": "us-east-1", "airflow_remote_log_aws_access_key_id": "lab",
-        "airflow_remote_log_aws_secret_access_key": "unit-test-log-secret",
-        "airflow_config": {"core": {"execution_api_server_url": "http://airflow-lb/execution/"}}}
+GOOD: dict[str, Any] = {
+    "airflow_remote_log_folder": "s3://airflow-logs/lab", "airflow_remote_log_endpoint_url": "http://airflow-s3:9000",
+    "airflow_remote_log_region": "us-east-1", "airflow_remote_log_aws_access_key_id": "lab",
+    "airflow_remote_log_aws_secret_access_key": "unit-test-log-secret",
+    "airflow_config": {"core": {"execution_api_server_url": "http://airflow-lb/execution/"}}}
 
 
 def test_the_preflight_accepts_good_inputs_and_names_each_bad_one(tmp_path: Path) -> None:

@@ -122,4 +122,3 @@ def test_a_task_log_is_read_from_s3_after_the_local_copy_is_gone(host: Any) -> N
     assert any(f"s3://airflow-logs/cluster/dag_id=molecule_smoke/run_id={run_id}/task_id=hello/" in event
                for event in events), events[:5]
     assert any("molecule_smoke: hello ran" in event for event in events), events
-
