@@ -28,7 +28,7 @@ if action == 'put':
     s3.put_object(Bucket=bucket, Key=key, Body=sys.stdin.buffer.read())
 elif action == 'list':
     pages = s3.get_paginator('list_objects_v2').paginate(Bucket=bucket, Prefix=key)
-    print('\n'.join(item['Key'] for page in pages for item in page.get('Contents', [])))
+    print('\\n'.join(item['Key'] for page in pages for item in page.get('Contents', [])))
 else:
     s3.delete_object(Bucket=bucket, Key=key)
 """
