@@ -90,3 +90,15 @@ def test_the_preflight_accepts_good_inputs_and_names_each_bad_one(tmp_path: Path
     assert "airflow_remote_log_folder 's3://airflow-logs' must be s3://bucket/prefix" in msg["no prefix"]
     assert "airflow_config also sets logging.remote_base_log_folder" in msg["airflow_config too"]
     assert "unit-test-log-secret" not in str(msg)
+
+
+def test_the_kubernetes_executor_needs_task_logs_in_s3(tmp_path: Path) -> None:
+    check = _preflight_check("task logs in S3 with the KubernetesExecutor")
+    cases: dict[str, dict[str, Any]] = {
+        "local": {"airflow_executor": "LocalExecutor", "airflow_remote_log_folder": ""},
+        "kubernetes with logs": {"airflow_executor": "LocalExecutor, KubernetesExecutor"} | GOOD,
+        "kubernetes without": {"airflow_executor": "LocalExecutor, KubernetesExecutor", "airflow_remote_log_folder": ""},
+    }
+    ok = render(tmp_path, "airflow", check["ok"], cases, SECRETS)
+    assert ok == {"local": True, "kubernetes with logs": True, "kubernetes without": False}
+
