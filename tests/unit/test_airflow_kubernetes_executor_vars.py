@@ -156,7 +156,7 @@ def test_the_queue_template_renders_the_combined_pod(tmp_path: Path) -> None:
 
 def test_good_inputs_pass_the_preflight(tmp_path: Path) -> None:
     results = _preflight(tmp_path, {}, succeed=True)
-    assert len(results) == 16
+    assert len(results) == 15
     assert not [result["item"]["check"] for result in results if result.get("failed")]
 
 
@@ -165,7 +165,6 @@ def test_the_preflight_names_every_bad_input_at_once_without_secrets(tmp_path: P
         "airflow_executor": "CeleryKubernetesExecutor",
         "airflow_kubernetes_executor_kubeconfig": "",
         "airflow_kubernetes_executor_namespace": "Not_A_Label",
-        "airflow_remote_log_folder": "",
         "airflow_kubernetes_executor_queue_templates": {"gpu": {"resourcez": {}}, "cpu": {}},
         "airflow_kubernetes_executor_egress_cidrs": [],
         "airflow_kubernetes_executor_worker_env": {"AIRFLOW__CORE__FERNET_KEY": "x"},
@@ -177,7 +176,6 @@ def test_the_preflight_names_every_bad_input_at_once_without_secrets(tmp_path: P
         "KubernetesExecutor is one of the executors",
         "the kubeconfig has a cluster, a user and the context to use",
         "the namespace, the batch size and the names of Kubernetes objects",
-        "the task logs go to S3",
         "the queue templates",
         "the network policy has destinations",
         "the extra environment of the pods",
@@ -189,7 +187,6 @@ def test_the_preflight_names_every_bad_input_at_once_without_secrets(tmp_path: P
     assert failed["the queue templates"].startswith(
         "airflow_kubernetes_executor_queue_templates['gpu'] is not a queue template (unknown: resourcez):")
     assert "airflow_config sets kubernetes_executor.namespace," in failed["airflow_config leaves this role's settings alone"]
-    assert "airflow_remote_log_folder is empty" in failed["the task logs go to S3"]
     output = json.dumps(results)
     for secret in SECRETS:
         assert secret not in output
