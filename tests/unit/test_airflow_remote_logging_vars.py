@@ -101,4 +101,3 @@ def test_the_kubernetes_executor_needs_task_logs_in_s3(tmp_path: Path) -> None:
     }
     ok = render(tmp_path, "airflow", check["ok"], cases, SECRETS)
     assert ok == {"local": True, "kubernetes with logs": True, "kubernetes without": False}
-
