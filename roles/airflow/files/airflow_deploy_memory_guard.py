@@ -8,7 +8,10 @@ An Airflow plugin with one listener. In each task process (Airflow calls ``on_st
 * raises the process's ``oom_score_adj`` to ``AIRFLOW_DEPLOY_TASK_OOM_SCORE_ADJ`` (default 500), so
   that the kernel's OOM killer, in the unit's cgroup or on the whole host, takes a task before the
   scheduler, the api-server or any other Airflow process (they run at or below 0). Raising the own
-  value needs no privilege; children of the task inherit it;
+  value needs no privilege, but the file belongs to root while the process is not dumpable, and
+  Airflow's supervisor makes itself and so the task it forks non-dumpable (so that the task cannot
+  read the supervisor's memory): the task is made dumpable for the write and non-dumpable again
+  right after. Children of the task inherit the score;
 * limits the data segment the task may still map (``RLIMIT_DATA``: heap, anonymous mappings,
   thread stacks) to what it holds now plus ``AIRFLOW_DEPLOY_TASK_MEMORY_BUDGET_MB``, so that an
   allocation beyond the budget fails in this task alone (Python raises ``MemoryError``, the task
@@ -21,9 +24,11 @@ An unset or invalid budget leaves the limit alone. Nothing here fails a task: an
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import resource
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 try:  # On an Airflow host; the unit tests load this file without Airflow.
@@ -38,6 +43,8 @@ except ImportError:  # pragma: no cover
 BUDGET_ENV = "AIRFLOW_DEPLOY_TASK_MEMORY_BUDGET_MB"
 OOM_SCORE_ADJ_ENV = "AIRFLOW_DEPLOY_TASK_OOM_SCORE_ADJ"
 DEFAULT_OOM_SCORE_ADJ = 500
+# prctl options (<linux/prctl.h>).
+PR_GET_DUMPABLE, PR_SET_DUMPABLE = 3, 4
 # The class of the ``component`` Airflow passes to on_starting in a task process (task_runner.py).
 TASK_RUNNER = "TaskRunnerMarker"
 
@@ -70,15 +77,37 @@ def oom_score_adj(environ: dict[str, str] | os._Environ[str]) -> int:
     return max(-1000, min(1000, number))
 
 
-def guard(environ: dict[str, str] | os._Environ[str] = os.environ, proc: str = "/proc/self") -> dict[str, Any]:
+def libc_prctl() -> Callable[..., int] | None:
+    """prctl(2) of the C library, None where it cannot be loaded."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def write_score(path: str, adj: int, prctl: Callable[..., int] | None) -> None:
+    """Raise the score in path to adj (never lower it), dumpable for the write when the process is not."""
+    with open(path) as current:
+        if int(current.read().strip() or 0) >= adj:
+            return
+    dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) if prctl else 1
+    if dumpable == 0 and prctl:
+        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    try:
+        with open(path, "w") as target:
+            target.write(str(adj))
+    finally:
+        if dumpable == 0 and prctl:
+            prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def guard(environ: dict[str, str] | os._Environ[str] = os.environ, proc: str = "/proc/self",
+          prctl: Callable[..., int] | None = None) -> dict[str, Any]:
     """Apply the guards to this process; what was applied (for the log and the tests)."""
     applied: dict[str, Any] = {}
     adj = oom_score_adj(environ)
     try:
-        with open(f"{proc}/oom_score_adj") as current:
-            if int(current.read().strip() or 0) < adj:
-                with open(f"{proc}/oom_score_adj", "w") as target:
-                    target.write(str(adj))
+        write_score(f"{proc}/oom_score_adj", adj, prctl or libc_prctl())
         applied["oom_score_adj"] = adj
     except (OSError, ValueError) as error:
         log.warning("airflow-deploy memory guard: cannot raise oom_score_adj to %s: %s", adj, error)
