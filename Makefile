@@ -100,7 +100,8 @@ lint: collection-link
 	MYPYPATH=$(MYPY_ROOTS) $(BIN)/mypy --exclude 'tests/unit/dag_sync/' \
 	  .cache/collections/ansible_collections/airflow_deploy/cluster/plugins tools tests/unit \
 	  roles/airflow_dag_sync/files/airflow_dag_sync roles/airflow_kubernetes_executor/files/airflow_deploy_pod_hook.py \
-	  roles/airflow/files/airflow_jobs_check.py roles/airflow_metadata_db/files/check_postgres.py
+	  roles/airflow/files/airflow_jobs_check.py roles/airflow/files/airflow_deploy_memory_guard.py \
+	  roles/airflow_metadata_db/files/check_postgres.py
 	MYPYPATH=tests/unit/dag_sync:roles/airflow_dag_sync/files $(BIN)/mypy tests/unit/dag_sync
 	MYPYPATH=molecule:tools $(BIN)/mypy molecule
 	$(BIN)/python tools/check_artifact.py

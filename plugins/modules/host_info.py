@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: host_info
-short_description: Read an Airflow host's interpreter, unit states, running units and secret hashes
+short_description: Read an Airflow host's interpreter, unit states, running units, secret hashes and memory
 version_added: 0.1.0
 description:
   - Answers, in one module run, the questions the C(airflow) role asks a host before it changes
@@ -37,6 +37,13 @@ options:
     type: list
     elements: str
     default: []
+  memory:
+    description:
+      - Whether to read the host's memory (C(MemTotal) of C(/proc/meminfo)), without gathering the hardware
+        facts (mounts, devices) that C(ansible_facts['memtotal_mb']) comes with.
+    type: bool
+    default: false
+    version_added: 0.2.0
 extends_documentation_fragment:
   - airflow_deploy.cluster.info_module
 author: airflow-deploy maintainers (@airflow-deploy)
@@ -50,6 +57,7 @@ EXAMPLES = r"""
     running_pattern: airflow-*.service
     env_file: /etc/airflow/airflow.env
     env_names: [AIRFLOW__CORE__FERNET_KEY]
+    memory: true
   register: host
   no_log: true  # the hashes of secrets stay out of the output
 """
@@ -78,6 +86,14 @@ env_hashes:
   returned: when O(env_file) is set
   type: dict
   sample: {AIRFLOW__CORE__FERNET_KEY: 5e8f...}
+memtotal_mb:
+  description:
+    - The host's memory in MiB, as C(ansible_facts['memtotal_mb']) gives it (C(MemTotal) // 1024); null when
+      C(/proc/meminfo) has no C(MemTotal).
+  returned: when O(memory) is true
+  type: int
+  sample: 7821
+  version_added: 0.2.0
 """
 
 import hashlib
@@ -93,7 +109,9 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "running_pattern": {"type": "str"},
     "env_file": {"type": "path"},
     "env_names": {"type": "list", "elements": "str", "default": []},
+    "memory": {"type": "bool", "default": False},
 }
+MEMINFO = "/proc/meminfo"
 UNIT_PROPERTIES = {"LoadState": "load_state", "ActiveState": "active_state", "UnitFileState": "unit_file_state"}
 VERSION_CODE = 'import sys; print("%d.%d" % sys.version_info[:2])'
 
@@ -164,6 +182,16 @@ def env_hashes(path: str, names: list[str]) -> dict[str, str] | None:
     return {name: hashlib.sha256(env_line(lines, name).encode("utf-8")).hexdigest() for name in names}
 
 
+def memtotal_mb(path: str = MEMINFO) -> int | None:
+    """MemTotal of a meminfo file in MiB (kB // 1024, as the setup module counts it); None without it."""
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            match = re.match(r"MemTotal:\s+(\d+)\s+kB", line)
+            if match:
+                return int(match.group(1)) // 1024
+    return None
+
+
 def host_info(module: AnsibleModule) -> dict[str, Any]:
     """Every answer asked for; the module result."""
     params = module.params
@@ -174,6 +202,8 @@ def host_info(module: AnsibleModule) -> dict[str, Any]:
         result["python"] = python_info(module, params["python"])
     if params["env_file"]:
         result["env_hashes"] = env_hashes(params["env_file"], params["env_names"])
+    if params["memory"]:
+        result["memtotal_mb"] = memtotal_mb()
     return result
 
 

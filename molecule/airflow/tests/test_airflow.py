@@ -94,3 +94,17 @@ def test_no_file_with_generated_keys(host: Any) -> None:
 def test_airflow_cfg_has_managed_header(host: Any) -> None:
     assert host.file("/etc/airflow/airflow.cfg").content_string.startswith("#")
     assert "Ansible managed" in host.file("/etc/airflow/airflow.cfg").content_string
+
+
+def test_parallelism_left_unset_is_sized_to_the_host_memory(host: Any) -> None:
+    """Memory guards: what MemTotal leaves after the reservations of a host running every component
+    (1024 MiB each for the system, api-server, scheduler and DAG processor, 768 for the triggerer),
+    by the scenario's 2048 MiB budget + 64 MiB a slot, at most 32; the task environment has the budget."""
+    memory_mb = int(host.run("awk '/^MemTotal:/ {print $2}' /proc/meminfo").stdout) // 1024
+    expected = min(32, (memory_mb - (4 * 1024 + 768)) // (2048 + 64))
+    assert 1 <= expected < 32, f"the host's {memory_mb} MiB do not show the sizing"
+    result = host.run("airflow config get-value core parallelism")
+    assert result.rc == 0, result.stderr
+    assert int(result.stdout) == expected, f"MemTotal {memory_mb} MiB"
+    assert "export AIRFLOW_DEPLOY_TASK_MEMORY_BUDGET_MB='2048'" in host.file("/usr/local/bin/airflow").content_string
+    assert host.file("/var/lib/airflow/plugins/airflow_deploy_memory_guard.py").exists

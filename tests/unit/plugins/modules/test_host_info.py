@@ -119,3 +119,17 @@ def test_a_failing_systemctl_fails_the_module_naming_the_command(tmp_path: Path)
     result = run_module("host_info", {"running_pattern": "airflow-*.service"}, env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
     assert result["failed"] is True
     assert "list-units" in result["msg"] and "failed (rc 1): Failed to connect to bus" in result["msg"]
+
+
+def test_memory_is_memtotal_in_mib_as_the_setup_module_counts_it(tmp_path: Path) -> None:
+    from ansible_collections.airflow_deploy.cluster.plugins.modules.host_info import memtotal_mb
+
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:        8009452 kB\nMemFree:         6512340 kB\n")
+    assert memtotal_mb(str(meminfo)) == 7821
+    meminfo.write_text("MemFree:         6512340 kB\n")
+    assert memtotal_mb(str(meminfo)) is None
+    result = run_module("host_info", {"memory": True})
+    with open("/proc/meminfo", encoding="utf-8") as handle:
+        expected = int(handle.readline().split()[1]) // 1024
+    assert result["memtotal_mb"] == expected
