@@ -5,7 +5,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: memory_plan
 author: airflow-deploy maintainers (@airflow-deploy)
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Whether the memory a host's Airflow components and task slots may use fits in the host
 description:
   - Adds up what a host reserves (the system, each Airflow component it runs) and what its task slots may use

@@ -43,7 +43,7 @@ options:
         facts (mounts, devices) that C(ansible_facts['memtotal_mb']) comes with.
     type: bool
     default: false
-    version_added: 0.2.0
+    version_added: 0.1.0
 extends_documentation_fragment:
   - airflow_deploy.cluster.info_module
 author: airflow-deploy maintainers (@airflow-deploy)
@@ -93,7 +93,7 @@ memtotal_mb:
   returned: when O(memory) is true
   type: int
   sample: 7821
-  version_added: 0.2.0
+  version_added: 0.1.0
 """
 
 import hashlib
