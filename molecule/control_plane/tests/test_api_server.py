@@ -58,7 +58,7 @@ def test_a_secret_rotation_keeps_every_token_and_value_readable_and_restarts_wit
     has them, and rotate-fernet-key back; then the old secrets alone, which must refuse the new JWT
     secret's token. Each step is a configuration change: the api-server restarts, the play waits for its
     health."""
-    old, new = inventory_var(host, "airflow_jwt_secret"), "rotated-" + "n" * 40
+    old, new = inventory_var(host, "airflow_jwt_secret"), "rotated-" + "n" * 56
     fernet_old, fernet_new = inventory_var(host, "airflow_fernet_key"), base64.urlsafe_b64encode(os.urandom(32)).decode()
     before = token(host)
     assert api(host, "POST", "/api/v2/variables", before, {"key": PROBE, "value": "kept"})[0] in (200, 201)
