@@ -51,8 +51,10 @@ from typing import Any
 
 from ansible.errors import AnsibleFilterError
 
-JWT, JWT_ACCEPTED = "airflow_jwt_secret", "airflow_jwt_accepted_secrets"
-FERNET, FERNET_ACCEPTED = "airflow_fernet_key", "airflow_fernet_accepted_keys"
+JWT = "airflow_jwt_secret"
+JWT_ACCEPTED = "airflow_jwt_accepted_secrets"
+FERNET = "airflow_fernet_key"
+FERNET_ACCEPTED = "airflow_fernet_accepted_keys"
 
 
 def _problem(current: Mapping[str, Any], new_jwt: str, new_fernet: str) -> str:

@@ -65,7 +65,7 @@ with DAG(dag_id="memory_over_unit", schedule=None, start_date=datetime(2026, 1, 
         """Child processes, each within the inherited limit, that together exceed the scheduler unit's
         MemoryMax: the kernel's OOM killer in the unit's cgroup must take one of this task's processes
         (oom_score_adj 500), not the scheduler. Fails when a child was killed."""
-        children = [subprocess.Popen([sys.executable, "-c", HOLD, str(CHILD_MB)]) for _ in range(CHILDREN)]
+        children = [subprocess.Popen([sys.executable, "-c", HOLD, str(CHILD_MB)]) for _child in range(CHILDREN)]
         deadline = time.monotonic() + 300
         try:
             while time.monotonic() < deadline and all(child.poll() is None for child in children):

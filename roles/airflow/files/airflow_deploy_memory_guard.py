@@ -28,7 +28,7 @@ import ctypes
 import logging
 import os
 import resource
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 try:  # On an Airflow host; the unit tests load this file without Airflow.
@@ -61,13 +61,13 @@ def data_size(status: str) -> int | None:
     return None
 
 
-def budget_bytes(environ: dict[str, str] | os._Environ[str]) -> int | None:
+def budget_bytes(environ: Mapping[str, str]) -> int | None:
     """The budget from the environment in bytes; None when unset or not a positive whole number of MiB."""
     value = environ.get(BUDGET_ENV, "").strip()
     return int(value) * 1024 * 1024 if value.isdigit() and int(value) > 0 else None
 
 
-def oom_score_adj(environ: dict[str, str] | os._Environ[str]) -> int:
+def oom_score_adj(environ: Mapping[str, str]) -> int:
     """The oom_score_adj of task processes from the environment (-1000..1000), else the default."""
     value = environ.get(OOM_SCORE_ADJ_ENV, "").strip()
     try:
@@ -101,9 +101,11 @@ def write_score(path: str, adj: int, prctl: Callable[..., int] | None) -> None:
             prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
-def guard(environ: dict[str, str] | os._Environ[str] = os.environ, proc: str = "/proc/self",
+def guard(environ: Mapping[str, str] | None = None, proc: str = "/proc/self",
           prctl: Callable[..., int] | None = None) -> dict[str, Any]:
-    """Apply the guards to this process; what was applied (for the log and the tests)."""
+    """Apply the guards to this process (the settings from environ, else os.environ); what was applied
+    (for the log and the tests)."""
+    environ = os.environ if environ is None else environ
     applied: dict[str, Any] = {}
     adj = oom_score_adj(environ)
     try:
