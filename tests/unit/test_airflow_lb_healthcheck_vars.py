@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from role_vars import render
+import yaml
+from role_vars import ROLES, render
 
 EXPRESSION = ("{{ {'together': __airflow_lb_healthcheck_jobs_together, 'own': __airflow_lb_healthcheck_own_jobs.values() | list,"
               " 'report': __airflow_lb_healthcheck_report, 'failed': __airflow_lb_healthcheck_failed,"
@@ -105,3 +106,20 @@ def test_a_host_without_api_server_has_no_server_in_the_report(rendered: dict[st
 
 def test_a_host_without_a_load_balancer_read_reports_no_server(rendered: dict[str, Any]) -> None:
     assert not any(key.startswith("server on") for key in rendered["callable_in_config"]["report"])
+
+
+def test_a_drain_waits_only_on_the_load_balancers_where_the_server_is_not_down(tmp_path: Any) -> None:
+    """tasks/drain.yml: HAProxy never reports DRAIN for a server its checks hold DOWN, so the module's
+    wait (the task's own expression) is off there (community.general#9020) and on everywhere else."""
+    tasks = yaml.safe_load((ROLES / "airflow_lb_healthcheck" / "tasks" / "drain.yml").read_text())
+    wait = next(task for task in tasks if "community.general.haproxy" in task)["community.general.haproxy"]["wait"]
+    stat = {"results": [
+        {"item": "lb1", "stdout_lines": [HEADER, "airflow_api,localhost,0,0,0,1,,5,,,,,,0,0,0,0,UP,1,"]},
+        {"item": "lb2", "stdout_lines": [HEADER, "airflow_api,localhost,0,0,0,1,,5,,,,,,0,0,0,0,DOWN,1,"]},
+        {"item": "lb3", "stdout_lines": [HEADER, "airflow_api,localhost,0,0,0,1,,5,,,,,,0,0,0,0,DOWN 1/2,1,"]},
+        {"item": "lb4", "stdout_lines": [HEADER, "airflow_api,localhost,0,0,0,1,,5,,,,,,0,0,0,0,MAINT,1,"]},
+    ]}
+    waits = render(tmp_path, "airflow_lb_healthcheck", wait, {
+        lb: {"item": lb, "__airflow_lb_healthcheck_drain_stat": stat, "airflow_lb_healthcheck_host": "localhost"}
+        for lb in ("lb1", "lb2", "lb3", "lb4")})
+    assert waits == {"lb1": True, "lb2": False, "lb3": False, "lb4": True}
