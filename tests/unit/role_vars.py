@@ -19,6 +19,20 @@ import yaml
 
 ROLES = Path(__file__).resolve().parents[2] / "roles"
 BIN = Path(sys.executable).parent
+# The airflow role's required secrets, for rendering its variables.
+AIRFLOW_SECRETS = {"airflow_fernet_key": "unit-test-fernet", "airflow_api_secret_key": "unit-test-api",
+                   "airflow_jwt_secret": "unit-test-jwt"}
+
+
+def role_task(role: str, tasks_file: str, name: str) -> dict[str, Any]:
+    """A task of a role's tasks file, by name, as written (its expressions unrendered)."""
+    tasks = yaml.safe_load((ROLES / role / "tasks" / tasks_file).read_text())
+    return next(task for task in tasks if task["name"] == name)
+
+
+def preflight_check(name: str) -> dict[str, str]:
+    """The ok and msg expressions of one item of the airflow role's "Check the inputs" task."""
+    return next(item for item in role_task("airflow", "preflight.yml", "Check the inputs")["loop"] if item["check"] == name)
 
 
 def playbook(tmp_path: Path, role: str, expression: str, cases: dict[str, dict[str, Any]],

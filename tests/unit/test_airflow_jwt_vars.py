@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from role_vars import render
-from test_airflow_remote_logging_vars import SECRETS, _preflight_check
+from role_vars import AIRFLOW_SECRETS, preflight_check, render
 
 OLD, NEW = "o" * 40, "n" * 40
 EXPRESSION = ("{{ {'api_auth': __airflow_config['api_auth'], 'kid': __airflow_secret_env['AIRFLOW__API_AUTH__JWT_KID'],"
@@ -20,7 +19,7 @@ def test_every_host_trusts_the_key_set_and_signs_with_the_kid_of_the_current_sec
         "steady": {},
         "step 1": {"airflow_jwt_accepted_secrets": [NEW]},
         "step 2": {"airflow_jwt_secret": NEW, "airflow_jwt_accepted_secrets": [OLD]},
-    }, SECRETS | {"airflow_jwt_secret": OLD})
+    }, AIRFLOW_SECRETS | {"airflow_jwt_secret": OLD})
     for case in rendered.values():
         assert case["api_auth"] == {"trusted_jwks_url": "/etc/airflow/jwks.json"}
         assert case["kid"] == case["jwks"]["keys"][0]["kid"]
@@ -36,18 +35,18 @@ def test_every_host_trusts_the_key_set_and_signs_with_the_kid_of_the_current_sec
 
 
 def test_the_preflight_refuses_short_or_repeated_accepted_secrets(tmp_path: Path) -> None:
-    check = _preflight_check("accepted JWT secrets")
+    check = preflight_check("accepted JWT secrets")
     ok = render(tmp_path, "airflow", check["ok"], {
         "none": {},
         "one": {"airflow_jwt_accepted_secrets": [NEW]},
         "short": {"airflow_jwt_accepted_secrets": ["short"]},
         "quote": {"airflow_jwt_accepted_secrets": ["'" + "x" * 40]},
         "the current one": {"airflow_jwt_accepted_secrets": [OLD]},
-    }, SECRETS | {"airflow_jwt_secret": OLD})
+    }, AIRFLOW_SECRETS | {"airflow_jwt_secret": OLD})
     assert ok == {"none": True, "one": True, "short": False, "quote": False, "the current one": False}
     (tmp_path / "msg").mkdir()
     msg = render(tmp_path / "msg", "airflow", check["msg"], {"short": {"airflow_jwt_accepted_secrets": ["short"]}},
-                 SECRETS)["short"]
+                 AIRFLOW_SECRETS)["short"]
     assert "airflow_jwt_accepted_secrets (1 values, not shown)" in msg and "short" not in msg
 
 
@@ -58,7 +57,7 @@ def test_accepted_fernet_keys_follow_the_encrypting_one_in_the_environment_file(
     rendered = render(tmp_path, "airflow", "{{ [__airflow_secret_env['AIRFLOW__CORE__FERNET_KEY'], __airflow_secret_env_names] }}", {
         "steady": {},
         "step 2": {"airflow_fernet_key": FERNET_NEW, "airflow_fernet_accepted_keys": [FERNET_OLD]},
-    }, SECRETS | {"airflow_fernet_key": FERNET_OLD})
+    }, AIRFLOW_SECRETS | {"airflow_fernet_key": FERNET_OLD})
     assert rendered["steady"][0] == FERNET_OLD
     assert rendered["step 2"][0] == f"{FERNET_NEW},{FERNET_OLD}"
     assert "AIRFLOW__CORE__FERNET_KEY" in rendered["steady"][1]
@@ -66,10 +65,10 @@ def test_accepted_fernet_keys_follow_the_encrypting_one_in_the_environment_file(
 
 
 def test_the_preflight_refuses_an_accepted_fernet_key_that_is_not_one(tmp_path: Path) -> None:
-    ok = render(tmp_path, "airflow", _preflight_check("accepted Fernet keys")["ok"], {
+    ok = render(tmp_path, "airflow", preflight_check("accepted Fernet keys")["ok"], {
         "none": {},
         "one": {"airflow_fernet_accepted_keys": [FERNET_NEW]},
         "not a key": {"airflow_fernet_accepted_keys": ["not-a-fernet-key"]},
         "the current one": {"airflow_fernet_accepted_keys": [FERNET_OLD]},
-    }, SECRETS | {"airflow_fernet_key": FERNET_OLD})
+    }, AIRFLOW_SECRETS | {"airflow_fernet_key": FERNET_OLD})
     assert ok == {"none": True, "one": True, "not a key": False, "the current one": False}

@@ -5,11 +5,11 @@ hostname_callable, else by each host for itself."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from role_vars import ROLES, render
+from role_vars import render, role_task
 
 EXPRESSION = ("{{ {'together': __airflow_lb_healthcheck_jobs_together, 'own': __airflow_lb_healthcheck_own_jobs.values() | list,"
               " 'report': __airflow_lb_healthcheck_report, 'failed': __airflow_lb_healthcheck_failed,"
@@ -108,11 +108,11 @@ def test_a_host_without_a_load_balancer_read_reports_no_server(rendered: dict[st
     assert not any(key.startswith("server on") for key in rendered["callable_in_config"]["report"])
 
 
-def test_a_drain_waits_only_on_the_load_balancers_where_the_server_is_not_down(tmp_path: Any) -> None:
+def test_a_drain_waits_only_on_the_load_balancers_where_the_server_is_not_down(tmp_path: Path) -> None:
     """tasks/drain.yml: HAProxy never reports DRAIN for a server its checks hold DOWN, so the module's
     wait (the task's own expression) is off there (community.general#9020) and on everywhere else."""
-    tasks = yaml.safe_load((ROLES / "airflow_lb_healthcheck" / "tasks" / "drain.yml").read_text())
-    wait = next(task for task in tasks if "community.general.haproxy" in task)["community.general.haproxy"]["wait"]
+    drain = role_task("airflow_lb_healthcheck", "drain.yml", "Drain in HAProxy the host {{ airflow_lb_healthcheck_host }}")
+    wait = drain["community.general.haproxy"]["wait"]
     stat = {"results": [
         {"item": "lb1", "stdout_lines": [HEADER, "airflow_api,localhost,0,0,0,1,,5,,,,,,0,0,0,0,UP,1,"]},
         {"item": "lb2", "stdout_lines": [HEADER, "airflow_api,localhost,0,0,0,1,,5,,,,,,0,0,0,0,DOWN,1,"]},
@@ -120,6 +120,6 @@ def test_a_drain_waits_only_on_the_load_balancers_where_the_server_is_not_down(t
         {"item": "lb4", "stdout_lines": [HEADER, "airflow_api,localhost,0,0,0,1,,5,,,,,,0,0,0,0,MAINT,1,"]},
     ]}
     waits = render(tmp_path, "airflow_lb_healthcheck", wait, {
-        lb: {"item": lb, "__airflow_lb_healthcheck_drain_stat": stat, "airflow_lb_healthcheck_host": "localhost"}
+        lb: {"item": lb, "__airflow_lb_healthcheck_stat": stat, "airflow_lb_healthcheck_host": "localhost"}
         for lb in ("lb1", "lb2", "lb3", "lb4")})
     assert waits == {"lb1": True, "lb2": False, "lb3": False, "lb4": True}

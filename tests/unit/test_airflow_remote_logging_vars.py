@@ -7,16 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-from role_vars import ROLES, render
+from role_vars import AIRFLOW_SECRETS, preflight_check, render
 
-SECRETS = {"airflow_fernet_key": "unit-test-fernet", "airflow_api_secret_key": "unit-test-api",
-           "airflow_jwt_secret": "unit-test-jwt"}
 EXPRESSION = "{{ {'logging': __airflow_config['logging'], 'env': __airflow_secret_env} }}"
 
 
 def test_off_by_default_no_setting_and_no_connection(tmp_path: Path) -> None:
-    rendered = render(tmp_path, "airflow", EXPRESSION, {"default": {}}, SECRETS)["default"]
+    rendered = render(tmp_path, "airflow", EXPRESSION, {"default": {}}, AIRFLOW_SECRETS)["default"]
     assert "remote_logging" not in rendered["logging"]
     assert not [name for name in rendered["env"] if name.startswith("AIRFLOW_CONN_")]
 
@@ -27,7 +24,7 @@ def test_on_the_settings_go_to_airflow_cfg_and_the_connection_to_the_env_file(tm
                  "airflow_remote_log_region": "eu-west-1", "airflow_remote_log_aws_access_key_id": "AKIAEXAMPLE",
                  "airflow_remote_log_aws_secret_access_key": "unit-test-log-secret"},
         "instance profile": {"airflow_remote_log_folder": "s3://acme-logs/prod", "airflow_remote_log_conn_id": "logs"},
-    }, SECRETS)
+    }, AIRFLOW_SECRETS)
     keys = rendered["keys"]
     assert {"remote_logging": True, "remote_base_log_folder": "s3://acme-logs/prod",
             "remote_log_conn_id": "aws_task_logs"}.items() <= keys["logging"].items()
@@ -43,16 +40,9 @@ def test_airflow_config_keeps_its_own_logging_options(tmp_path: Path) -> None:
     rendered = render(tmp_path, "airflow", EXPRESSION, {
         "both": {"airflow_remote_log_folder": "s3://acme-logs/prod",
                  "airflow_config": {"logging": {"delete_local_logs": True}}},
-    }, SECRETS)["both"]
+    }, AIRFLOW_SECRETS)["both"]
     assert rendered["logging"]["delete_local_logs"] is True
     assert rendered["logging"]["remote_base_log_folder"] == "s3://acme-logs/prod"
-
-
-def _preflight_check(name: str) -> dict[str, str]:
-    """The ok and msg expressions of one item of the role's "Check the inputs" task."""
-    tasks = yaml.safe_load((ROLES / "airflow" / "tasks" / "preflight.yml").read_text())
-    items = next(task["loop"] for task in tasks if task["name"] == "Check the inputs")
-    return next(item for item in items if item["check"] == name)
 
 
 GOOD: dict[str, Any] = {
@@ -63,7 +53,7 @@ GOOD: dict[str, Any] = {
 
 
 def test_the_preflight_accepts_good_inputs_and_names_each_bad_one(tmp_path: Path) -> None:
-    check = _preflight_check("task logs in S3")
+    check = preflight_check("task logs in S3")
     overlap = {"__airflow_remote_log_overlap": "{{ airflow_config | airflow_deploy.cluster.config_option_names"
                                                " | intersect(__airflow_owned_options) if __airflow_remote_logging else [] }}"}
     cases: dict[str, dict[str, Any]] = {
@@ -81,8 +71,8 @@ def test_the_preflight_accepts_good_inputs_and_names_each_bad_one(tmp_path: Path
     case_vars = {name: variables | overlap for name, variables in cases.items()}
     (tmp_path / "ok").mkdir()
     (tmp_path / "msg").mkdir()
-    ok = render(tmp_path / "ok", "airflow", check["ok"], case_vars, SECRETS)
-    msg = render(tmp_path / "msg", "airflow", check["msg"], case_vars, SECRETS)
+    ok = render(tmp_path / "ok", "airflow", check["ok"], case_vars, AIRFLOW_SECRETS)
+    msg = render(tmp_path / "msg", "airflow", check["msg"], case_vars, AIRFLOW_SECRETS)
     assert ok == {
         "off": True, "lab": True, "aws, instance profile": True, "no prefix": False, "not s3": False,
         "half a key pair": False, "endpoint without scheme": False, "conn id": False, "quote in the region": False,
@@ -93,11 +83,11 @@ def test_the_preflight_accepts_good_inputs_and_names_each_bad_one(tmp_path: Path
 
 
 def test_the_kubernetes_executor_needs_task_logs_in_s3(tmp_path: Path) -> None:
-    check = _preflight_check("task logs in S3 with the KubernetesExecutor")
+    check = preflight_check("task logs in S3 with the KubernetesExecutor")
     cases: dict[str, dict[str, Any]] = {
         "local": {"airflow_executor": "LocalExecutor", "airflow_remote_log_folder": ""},
         "kubernetes with logs": {"airflow_executor": "LocalExecutor, KubernetesExecutor"} | GOOD,
         "kubernetes without": {"airflow_executor": "LocalExecutor, KubernetesExecutor", "airflow_remote_log_folder": ""},
     }
-    ok = render(tmp_path, "airflow", check["ok"], cases, SECRETS)
+    ok = render(tmp_path, "airflow", check["ok"], cases, AIRFLOW_SECRETS)
     assert ok == {"local": True, "kubernetes with logs": True, "kubernetes without": False}
