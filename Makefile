@@ -126,7 +126,13 @@ molecule: collection-link wheelhouse
 molecule-all: collection-link wheelhouse
 	for s in $(SCENARIOS); do echo "=== molecule scenario $$s"; $(BIN)/molecule test -s $$s; done
 
-test: lint unit sanity units molecule-all
+# The checks run side by side with the scenarios' prerequisites (Docker engine, test image,
+# wheelhouse: mostly downloads), each target's output kept in one piece (--output-sync); then the
+# scenarios run one at a time, alone on the machine (their waits leave room for load, not for a
+# unit test run beside them).
+test:
+	$(MAKE) --no-print-directory -j3 --output-sync=target wheelhouse lint unit sanity units
+	$(MAKE) --no-print-directory molecule-all
 
 # The local HA lab (3 nodes + HAProxy + PostgreSQL + S3 in containers, deployed by playbooks/site.yml
 # with inventories/lab): UI at http://localhost:8080, access in .lab/lab.env. Logic in tools/lab.sh.
