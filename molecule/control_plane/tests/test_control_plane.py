@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -150,11 +151,22 @@ def test_a_nine_oclock_schedule_in_seoul_is_midnight_utc(host: Any) -> None:
     assert (status, details["timezone"]) == (200, "Asia/Seoul")
 
 
-def test_check_mode_changes_nothing_and_prints_no_secret(host: Any) -> None:
+def task_status(output: str, task: str) -> str:
+    """The first result word (ok, changed, skipping...) printed after the header of a task."""
+    match = re.search(rf"TASK \[[^\]]*{re.escape(task)}\] \*+\n(\w+):", output)
+    assert match, f"task {task!r} not in the output"
+    return match.group(1)
+
+
+def test_check_mode_changes_nothing_asks_the_host_and_prints_no_secret(host: Any) -> None:
     result = ansible_playbook("molecule/resources/converge.yml", "--check", "--diff")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     assert all(counters["changed"] == 0 for counters in recap(result.stdout).values()), output[-2000:]
+    # The migration host asks Airflow on every run, check mode included (no controller-side or
+    # host-side record spares it), and migrates nothing at head.
+    assert task_status(result.stdout, "Ask whether migrations are pending") == "ok"
+    assert task_status(result.stdout, "Migrate the metadata database") == "skipping"
     for secret in ("airflow_fernet_key", "airflow_api_secret_key", "airflow_jwt_secret",
                    "airflow_metadata_db_password", "airflow_metadata_db_admin_password"):
         assert str(inventory_var(host, secret)) not in output, f"{secret} appears in the output"
