@@ -12,7 +12,7 @@ import pytest
 from cluster_probe import s3
 from conftest import api, assert_fails_in_preflight, assert_service_running, token, wait_for
 
-S3_HOST = "mol-dag-sync-s3"
+S3_HOST = "mol-k8s-s3"
 BUCKET = "airflow-dags"
 ROOT = "/var/lib/airflow/dags"
 ENGINE_DIR = "/usr/local/lib/airflow-deploy"  # airflow_dag_sync_engine_dir (default)
