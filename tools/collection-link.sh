@@ -7,4 +7,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$root/.cache/collections/ansible_collections/airflow_deploy"
-ln -sfn "$root" "$root/.cache/collections/ansible_collections/airflow_deploy/cluster"
+link="$root/.cache/collections/ansible_collections/airflow_deploy/cluster"
+# Replaced only when it points elsewhere: scenarios running side by side each call this script, and
+# a link replaced under a running playbook would be missing for an instant.
+[ "$(readlink "$link" 2>/dev/null)" = "$root" ] || ln -sfn "$root" "$link"
