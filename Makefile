@@ -141,8 +141,7 @@ scenario-%:
 
 # The checks run side by side with the scenarios' prerequisites (Docker engine, test image,
 # wheelhouse: mostly downloads), each target's output kept in one piece (--output-sync); then the
-# scenarios run one at a time, alone on the machine (their waits leave room for load, not for a
-# unit test run beside them).
+# scenarios (molecule-all), with no check beside them.
 test:
 	$(MAKE) --no-print-directory -j3 --output-sync=target wheelhouse lint unit sanity units
 	$(MAKE) --no-print-directory molecule-all

@@ -28,6 +28,11 @@ def journal(host: Any, unit: str, lines: int = 80) -> str:
     return host.run(f"journalctl -u {unit} -n {lines} --no-pager").stdout
 
 
+def main_pid(host: Any, unit: str) -> str:
+    """The unit's main process ID as systemd reports it ("0" when the unit has none)."""
+    return str(host.run(f"systemctl show -p MainPID --value {unit}").stdout.strip())
+
+
 def assert_service_running(host: Any, unit: str) -> None:
     """Assert the unit is enabled and active; on failure show its status and journal."""
     service = host.service(unit)

@@ -11,7 +11,7 @@ import os
 import shlex
 from typing import Any
 
-from conftest import ansible_playbook, api, deploy_dag, inventory_var, run_dag, token
+from conftest import ansible_playbook, api, deploy_dag, inventory_var, main_pid, run_dag, token
 
 
 def test_monitor_health_reads_the_database(host: Any) -> None:
@@ -63,14 +63,14 @@ def test_a_secret_rotation_keeps_every_token_and_value_readable_and_restarts_wit
     before = token(host)
     assert api(host, "POST", "/api/v2/variables", before, {"key": PROBE, "value": "kept"})[0] in (200, 201)
     assert encrypted_with(host, fernet_old) and not encrypted_with(host, fernet_new)
-    pid = host.run("systemctl show -p MainPID --value airflow-api-server").stdout.strip()
+    pid = main_pid(host, "airflow-api-server")
     step2 = ansible_playbook("molecule/resources/converge.yml", "-e", json.dumps({
         "airflow_jwt_secret": new, "airflow_jwt_accepted_secrets": [old],
         "airflow_fernet_key": fernet_new, "airflow_fernet_accepted_keys": [fernet_old]}))
     try:
         assert step2.returncode == 0, step2.stdout[-3000:]
         assert "Wait for the health of" in step2.stdout
-        assert host.run("systemctl show -p MainPID --value airflow-api-server").stdout.strip() != pid
+        assert main_pid(host, "airflow-api-server") != pid
         after = token(host)
         assert jwt_kid(after) != jwt_kid(before)
         for jwt in (before, after):

@@ -13,17 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import REPO, api, assert_fails_in_preflight, deploy_dag, run_dag
+from conftest import REPO, api, assert_fails_in_preflight, deploy_dag, main_pid, run_dag
 
 MEMORY_DAGS = REPO / "molecule" / "resources" / "dags" / "molecule_memory.py"
 BUDGET_MB, PARALLELISM, RUNTIME_MB = 256, 4, 64
 # The reservations' defaults: system, api-server, scheduler, dag-processor, triggerer.
 RESERVED_MB = 1024 + 1024 + 1024 + 1024 + 768
 SCHEDULER_MAX_MB = 1024 + PARALLELISM * (BUDGET_MB + RUNTIME_MB)
-
-
-def main_pid(host: Any, unit: str) -> str:
-    return str(host.run(f"systemctl show -p MainPID --value {unit}").stdout.strip())
 
 
 def memory_cgroup(host: Any, unit: str) -> str:

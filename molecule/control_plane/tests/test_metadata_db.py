@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import assert_fails_in_preflight, db_failure_cases, inventory_var
+from conftest import assert_fails_in_preflight, db_failure_cases, inventory_var, main_pid
 
 ENV_FILE = "/etc/airflow/env.d/10-database.env"
 
@@ -42,8 +42,8 @@ def test_pool_settings(host: Any) -> None:
 def test_bad_database_input_fails_in_preflight_and_restarts_nothing(host: Any, case: str) -> None:
     extra_vars, message = db_failure_cases(host)[case]
     env_before = host.file(ENV_FILE).sha256sum
-    pid_before = host.run("systemctl show -p MainPID --value airflow-scheduler").stdout.strip()
+    pid_before = main_pid(host, "airflow-scheduler")
     output = assert_fails_in_preflight(extra_vars, message)
     assert "wrong-password-for-molecule" not in output
     assert host.file(ENV_FILE).sha256sum == env_before
-    assert host.run("systemctl show -p MainPID --value airflow-scheduler").stdout.strip() == pid_before
+    assert main_pid(host, "airflow-scheduler") == pid_before
