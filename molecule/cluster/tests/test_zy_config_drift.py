@@ -1,7 +1,7 @@
 """Check mode on the converged cluster changes nothing and prints no secret; a configuration change
 that passes Airflow's checks but breaks the first node stops there, the other nodes keeping their
 files and processes (canary); a hand-edited airflow.cfg on one node is repaired by the next run,
-which restarts that node only. Runs after the rolling tests (file name) and before the secret-drift
+which restarts that node only, and so is a tampered DAG sync engine (restarting the engine only). Runs after the rolling tests (file name) and before the secret-drift
 test, which edits a node."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from conftest import ansible_playbook, inventory_var, recap, wait_for
 
 NODES = ["cl-airflow1", "cl-airflow2", "cl-airflow3"]
 CONFIG = "/etc/airflow/airflow.cfg"
+ENGINE = "/usr/local/lib/airflow-deploy/airflow_dag_sync"  # the package under airflow_dag_sync_engine_dir (default)
 UNITS = ["airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"]
 SECRETS = ["airflow_fernet_key", "airflow_api_secret_key", "airflow_jwt_secret", "airflow_metadata_db_password",
            "airflow_metadata_db_admin_password", "airflow_dag_sync_aws_secret_access_key"]
@@ -70,19 +71,37 @@ def test_a_change_that_breaks_the_first_node_never_reaches_the_others() -> None:
         _docker("cl-airflow1", "pkill", "-f", "http.server --bind 127.0.0.1 8081")
 
 
+def _engine(node: str) -> str:
+    """Name, owner, mode and SHA-1 of each module of the DAG sync engine on a node."""
+    return _docker(node, "sh", "-c", f"cd {ENGINE} && stat -c '%n %U:%G %a' *.py && sha1sum *.py")
+
+
+def _engine_pid(node: str) -> str:
+    return _docker(node, "systemctl", "show", "-p", "MainPID", "--value", "airflow-dag-sync").strip()
+
+
 def test_the_next_run_repairs_the_canary_and_a_hand_edited_node_and_restarts_only_them() -> None:
     """The run after the failed canary, without the change, with cl-airflow2's live airflow.cfg edited
     by hand meanwhile: both files are repaired and only those two nodes restart; cl-airflow3, whose
-    live file never changed, keeps its processes."""
+    live file never changed, keeps its Airflow processes. Its DAG sync engine, tampered with meanwhile
+    (a module edited, one made world-writable, one a release never shipped), is put back as on the other
+    nodes and only the engine restarts."""
     assert BEFORE_THE_CANARY, "runs after the canary test"
     wanted = BEFORE_THE_CANARY["cl-airflow3"][0]
     _docker("cl-airflow2", "sh", "-c", f"sed -i 's/^load_examples = .*/load_examples = True/' {CONFIG}")
     assert _sha("cl-airflow2") != wanted, "the edit did not change the file"
+    wanted_engine = _engine("cl-airflow1")
+    _docker("cl-airflow3", "sh", "-c", f"echo '# edited' >> {ENGINE}/cli.py && chmod 0666 {ENGINE}/s3.py"
+                                       f" && echo 'X = 1' > {ENGINE}/stray.py")
+    assert _engine("cl-airflow3") != wanted_engine, "the tampering did not change the engine"
+    engine_pid = _engine_pid("cl-airflow3")
     before = {node: _pids(node) for node in NODES}
     result = ansible_playbook("playbooks/site.yml")
     assert result.returncode == 0, result.stdout[-4000:]
     print({node: counters["changed"] for node, counters in recap(result.stdout).items()})
     assert [_sha(node) for node in NODES] == [wanted] * 3, "airflow.cfg was not repaired everywhere"
+    assert _engine("cl-airflow3") == wanted_engine, "the DAG sync engine was not repaired"
+    assert _engine_pid("cl-airflow3") not in ("0", engine_pid), "the repaired engine did not restart"
     after = {node: _pids(node) for node in NODES}
     for node in ("cl-airflow1", "cl-airflow2"):
         assert all(after[node][unit] != before[node][unit] for unit in UNITS), (node, before, after)
