@@ -1,8 +1,8 @@
 """Check mode on the converged cluster changes nothing and prints no secret; a configuration change
 that passes Airflow's checks but breaks the first node stops there, the other nodes keeping their
 files and processes (canary); a hand-edited airflow.cfg on one node is repaired by the next run,
-which restarts that node only, and so is a tampered DAG sync engine (restarting the engine only). Runs after the rolling tests (file name) and before the secret-drift
-test, which edits a node."""
+which restarts that node only, and so is a tampered DAG sync engine (restarting the engine only).
+Runs after the rolling tests (file name) and before the secret-drift test, which edits a node."""
 
 from __future__ import annotations
 
