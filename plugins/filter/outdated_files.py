@@ -68,24 +68,15 @@ _value:
   elements: str
 """
 
-import hashlib
 import os
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
+from ansible.utils.hashing import checksum
 
 _MODE = re.compile(r"^0[0-7]{3}$")
-
-
-def sha1_of(path: str) -> str:
-    """The SHA-1 of a file on the controller, as ansible.builtin.find reports it."""
-    digest = hashlib.sha1()
-    with open(path, "rb") as source:
-        for block in iter(lambda: source.read(65536), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def found_by_name(found: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
@@ -93,13 +84,13 @@ def found_by_name(found: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, 
     return {os.path.basename(entry["path"]): entry for entry in found if entry.get("isreg") and not entry.get("islnk")}
 
 
-def is_current(entry: Mapping[str, Any] | None, checksum: str, owner: str, group: str, mode: str) -> bool:
+def is_current(entry: Mapping[str, Any] | None, sha1: str, owner: str, group: str, mode: str) -> bool:
     """Whether a found file has the wanted content, owner, group and mode."""
     if entry is None:
         return False
     if "checksum" not in entry:
         raise AnsibleFilterError("outdated_files: run ansible.builtin.find with get_checksum=true")
-    return (entry["checksum"], entry.get("pw_name"), entry.get("gr_name"), entry.get("mode")) == (checksum, owner, group, mode)
+    return (entry["checksum"], entry.get("pw_name"), entry.get("gr_name"), entry.get("mode")) == (sha1, owner, group, mode)
 
 
 def outdated_files(found: Sequence[Mapping[str, Any]], sources: Sequence[str], owner: str, group: str,
@@ -114,7 +105,7 @@ def outdated_files(found: Sequence[Mapping[str, Any]], sources: Sequence[str], o
         raise AnsibleFilterError(f"outdated_files: the sources share base names: {sorted(sources)}")
     installed = found_by_name(found)
     return sorted(os.path.basename(path) for path in sources
-                  if not is_current(installed.get(os.path.basename(path)), sha1_of(path), owner, group, mode))
+                  if not is_current(installed.get(os.path.basename(path)), checksum(path), owner, group, mode))
 
 
 class FilterModule:
