@@ -15,7 +15,7 @@ from conftest import ansible_playbook, inventory_var, recap, wait_for
 NODES = ["cl-airflow1", "cl-airflow2", "cl-airflow3"]
 CONFIG = "/etc/airflow/airflow.cfg"
 ENGINE = "/usr/local/lib/airflow-deploy/airflow_dag_sync"  # the package under airflow_dag_sync_engine_dir (default)
-UNITS = ["airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"]
+UNITS = ("airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer")
 SECRETS = ["airflow_fernet_key", "airflow_api_secret_key", "airflow_jwt_secret", "airflow_metadata_db_password",
            "airflow_metadata_db_admin_password", "airflow_dag_sync_aws_secret_access_key"]
 
@@ -25,7 +25,7 @@ def _docker(node: str, *command: str) -> str:
                           timeout=60).stdout
 
 
-def _pids(node: str, units: list[str] = UNITS) -> dict[str, str]:
+def _pids(node: str, units: tuple[str, ...] = UNITS) -> dict[str, str]:
     return {unit: _docker(node, "systemctl", "show", "-p", "MainPID", "--value", unit).strip() for unit in units}
 
 
@@ -90,14 +90,14 @@ def test_the_next_run_repairs_the_canary_and_a_hand_edited_node_and_restarts_onl
     _docker("cl-airflow3", "sh", "-c", f"echo '# edited' >> {ENGINE}/cli.py && chmod 0666 {ENGINE}/s3.py"
                                        f" && echo 'X = 1' > {ENGINE}/stray.py")
     assert _engine("cl-airflow3") != wanted_engine, "the tampering did not change the engine"
-    engine_before = _pids("cl-airflow3", ["airflow-dag-sync"])
+    engine_before = _pids("cl-airflow3", ("airflow-dag-sync",))
     before = {node: _pids(node) for node in NODES}
     result = ansible_playbook("playbooks/site.yml")
     assert result.returncode == 0, result.stdout[-4000:]
     print({node: counters["changed"] for node, counters in recap(result.stdout).items()})
     assert [_sha(node) for node in NODES] == [wanted] * 3, "airflow.cfg was not repaired everywhere"
     assert _engine("cl-airflow3") == wanted_engine, "the DAG sync engine was not repaired"
-    engine_after = _pids("cl-airflow3", ["airflow-dag-sync"])
+    engine_after = _pids("cl-airflow3", ("airflow-dag-sync",))
     assert engine_after["airflow-dag-sync"] not in ("0", engine_before["airflow-dag-sync"]), (engine_before, engine_after)
     after = {node: _pids(node) for node in NODES}
     for node in ("cl-airflow1", "cl-airflow2"):
