@@ -81,8 +81,11 @@ wheelhouse: image
 	  fi; \
 	done
 
+# celery 5.7 removed celery.backends.database.retry, which apache-airflow-providers-celery 3.26.0 imports
+# (it allows celery<6): the CeleryExecutor would not load. Airflow's own constraints pin an older celery.
+AIRFLOW_CAPS := celery<5.7
 constraints: image
-	tools/wheelhouse.sh constraints $(AIRFLOW_DEPLOY_TEST_IMAGE) $(AIRFLOW_DEPLOY_CONSTRAINTS) "$(AIRFLOW_REQUIREMENT)"
+	tools/wheelhouse.sh constraints $(AIRFLOW_DEPLOY_TEST_IMAGE) $(AIRFLOW_DEPLOY_CONSTRAINTS) "$(AIRFLOW_REQUIREMENT)" '$(AIRFLOW_CAPS)'
 	tools/wheelhouse.sh constraints $(AIRFLOW_DEPLOY_TEST_IMAGE) $(S3_CONSTRAINTS) "$(S3_REQUIREMENT)"
 
 # mypy runs once per tree of import roots (settings in pyproject.toml): the collection (by its

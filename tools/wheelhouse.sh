@@ -2,11 +2,12 @@
 # Resolve the test constraints and build the offline wheelhouse with the test image's own Python,
 # inside a throwaway container of that image (so markers such as python_full_version match).
 #
-#   tools/wheelhouse.sh constraints IMAGE CONSTRAINTS_FILE REQUIREMENT        resolve pins from PyPI
+#   tools/wheelhouse.sh constraints IMAGE CONSTRAINTS_FILE REQUIREMENT [CAP...] resolve pins from PyPI
+#                                       (each CAP, such as 'celery<5.7', bounds the resolution only)
 #   tools/wheelhouse.sh build IMAGE CONSTRAINTS_FILE REQUIREMENT WHEEL_DIR    download/build every wheel
 set -euo pipefail
 
-usage="usage: wheelhouse.sh constraints|build IMAGE CONSTRAINTS_FILE REQUIREMENT [WHEEL_DIR]"
+usage="usage: wheelhouse.sh constraints IMAGE CONSTRAINTS_FILE REQUIREMENT [CAP...] | build IMAGE CONSTRAINTS_FILE REQUIREMENT WHEEL_DIR"
 cmd=${1:?$usage}
 image=${2:?$usage}
 constraints=$(realpath "${3:?$usage}")
@@ -28,14 +29,16 @@ fi
 $python -m venv /tmp/pip && /tmp/pip/bin/pip install -q --upgrade pip'
 
 run() {
-  docker run --rm --network bridge -e "REQ=$requirement" "$@"
+  docker run --rm --network bridge -e "REQ=$requirement" -e "CAPS=${caps:-}" "$@"
 }
 
 case "$cmd" in
   constraints)
     out_dir=$(dirname "$constraints")
+    caps="${*:5}"
     run -v "$out_dir:/out" "$image" bash -c "$prologue
-/tmp/pip/bin/pip install -q --dry-run --ignore-installed --report /tmp/report.json \"\$REQ\"
+printf '%s\\n' \$CAPS > /tmp/caps.txt
+/tmp/pip/bin/pip install -q --dry-run --ignore-installed --report /tmp/report.json -c /tmp/caps.txt \"\$REQ\"
 /tmp/pip/bin/python - <<'PY' > /out/$(basename "$constraints").new
 import json, sys
 report = json.load(open('/tmp/report.json'))
@@ -43,6 +46,8 @@ pins = sorted((i['metadata']['name'].lower(), i['metadata']['version']) for i in
 print('# Pins for', __import__('os').environ['REQ'], 'on CPython', sys.version.split()[0], '(the test image).')
 print('# The test wheelhouse is built against this file and test converges install with it, so runs')
 print('# are offline and repeatable. Regenerate with make constraints (resolves from PyPI).')
+if __import__('os').environ['CAPS']:
+    print('# Capped (see the Makefile):', __import__('os').environ['CAPS'])
 for name, version in pins:
     print(f'{name}=={version}')
 PY"
