@@ -1,0 +1,103 @@
+"""The CeleryExecutor as the airflow role derives it on the controller: the broker and the result
+backend in the root-only environment file (never in airflow.cfg), and the preflight's checks of the
+executor, the broker URL and the worker role's inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from role_vars import AIRFLOW_SECRETS, ROLES, preflight_check, render
+
+BROKER = "redis://:unit-test-redis-secret@redis.example:6379/0"
+EXPRESSION = "{{ {'env': __airflow_secret_env, 'cfg': __airflow_config, 'client': __airflow_celery_broker_client} }}"
+
+
+def test_broker_and_result_backend_go_to_the_env_file_only(tmp_path: Path) -> None:
+    rendered = render(tmp_path, "airflow", EXPRESSION, {
+        "local": {},
+        "celery": {"airflow_executor": "CeleryExecutor", "airflow_celery_broker_url": BROKER},
+        "own backend": {"airflow_executor": "LocalExecutor,CeleryExecutor", "airflow_celery_broker_url": BROKER,
+                        "airflow_celery_result_backend": "db+postgresql://celery:pw@results/celery"},
+    }, AIRFLOW_SECRETS)
+    assert not [name for name in rendered["local"]["env"] if "CELERY" in name]
+    assert rendered["celery"]["env"]["AIRFLOW__CELERY__BROKER_URL"] == BROKER
+    # No result backend of its own: Airflow keeps task states in the metadata database.
+    assert "AIRFLOW__CELERY__RESULT_BACKEND" not in rendered["celery"]["env"]
+    assert rendered["own backend"]["env"]["AIRFLOW__CELERY__RESULT_BACKEND"] == "db+postgresql://celery:pw@results/celery"
+    assert rendered["own backend"]["cfg"]["core"]["executor"] == "LocalExecutor,CeleryExecutor"
+    assert all("celery" not in case["cfg"] for case in rendered.values())
+
+
+def test_the_hosts_that_talk_to_the_broker_are_schedulers_and_workers(tmp_path: Path) -> None:
+    celery = {"airflow_executor": "CeleryExecutor", "airflow_celery_broker_url": BROKER}
+    rendered = render(tmp_path, "airflow", "{{ __airflow_celery_broker_client }}", {
+        "single node": celery,
+        # A host outside airflow_schedulers and airflow_workers (the api-server of a cluster).
+        "neither scheduler nor worker": celery | {"__airflow_hosts_with_scheduler": ["airflow1"]},
+        "not celery": {},
+    }, AIRFLOW_SECRETS)
+    assert rendered == {"single node": True, "neither scheduler nor worker": False, "not celery": False}
+
+
+def test_the_preflight_names_an_unknown_executor_and_a_missing_or_bad_broker(tmp_path: Path) -> None:
+    executor, broker = preflight_check("executor"), preflight_check("Celery broker")
+    unsupported = {"__airflow_unsupported_executors": "{{ __airflow_executors | reject('in', __airflow_supported_executors) | list }}"}
+    cases: dict[str, dict[str, Any]] = {
+        "local": {},
+        "celery": {"airflow_executor": "CeleryExecutor", "airflow_celery_broker_url": BROKER},
+        "sentinel": {"airflow_executor": "CeleryExecutor",
+                     "airflow_celery_broker_url": "sentinel://:pw@s1:26379/0;sentinel://:pw@s2:26379/0"},
+        "tls": {"airflow_executor": "CeleryExecutor", "airflow_celery_broker_url": "rediss://:pw@redis.example:6380/0"},
+        "no broker": {"airflow_executor": "CeleryExecutor"},
+        "rabbitmq": {"airflow_executor": "CeleryExecutor", "airflow_celery_broker_url": "amqp://guest:pw@rabbit//"},
+        "no host": {"airflow_executor": "CeleryExecutor", "airflow_celery_broker_url": "redis:///0"},
+        "quote": {"airflow_executor": "CeleryExecutor", "airflow_celery_broker_url": "redis://:it's@redis.example/0"},
+        "unknown": {"airflow_executor": "LocalExecutor,DaskExecutor"},
+    }
+    for directory in ("executor", "broker", "msg"):
+        (tmp_path / directory).mkdir()
+    executor_ok = render(tmp_path / "executor", "airflow", executor["ok"],
+                         {name: case | unsupported for name, case in cases.items()}, AIRFLOW_SECRETS)
+    broker_ok = render(tmp_path / "broker", "airflow", broker["ok"], cases, AIRFLOW_SECRETS)
+    assert [name for name, ok in executor_ok.items() if not ok] == ["unknown"]
+    assert [name for name, ok in broker_ok.items() if not ok] == ["no broker", "rabbitmq", "no host", "quote"]
+    msg = render(tmp_path / "msg", "airflow", executor["msg"], {"unknown": cases["unknown"] | unsupported}, AIRFLOW_SECRETS)
+    assert "names DaskExecutor, which this collection does not configure" in msg["unknown"]
+
+
+def worker_checks() -> list[dict[str, str]]:
+    tasks = yaml.safe_load((ROLES / "airflow_celery_worker" / "tasks" / "preflight.yml").read_text())
+    return list(tasks[0]["loop"])
+
+
+def test_the_worker_preflight_accepts_good_inputs_and_names_each_bad_one(tmp_path: Path) -> None:
+    good = {"airflow_executor": "CeleryExecutor", "airflow_base_url": "http://airflow-lb",
+            "group_names": ["airflow", "airflow_workers"]}
+    cases: dict[str, dict[str, Any]] = {
+        "good": good,
+        "autoscale": good | {"airflow_celery_worker_autoscale": "16,2", "airflow_celery_worker_queues": ["high_cpu", "default"]},
+        "hybrid": good | {"airflow_executor": "LocalExecutor, CeleryExecutor"},
+        "not celery": good | {"airflow_executor": "LocalExecutor"},
+        "no queue": good | {"airflow_celery_worker_queues": []},
+        "comma in a queue": good | {"airflow_celery_worker_queues": ["a,b"]},
+        "zero concurrency": good | {"airflow_celery_worker_concurrency": 0},
+        "autoscale upside down": good | {"airflow_celery_worker_autoscale": "2,16"},
+        "autoscale one number": good | {"airflow_celery_worker_autoscale": "16"},
+        "no stop timeout": good | {"airflow_celery_worker_stop_timeout_sec": 0},
+        "base url is itself": good | {"airflow_base_url": "http://localhost:8080"},
+        # The lab: users browse localhost, workers call the LB's Execution API.
+        "execution api of its own": good | {"airflow_base_url": "http://localhost:8080",
+                                            "airflow_config": {"core": {"execution_api_server_url": "http://lb/execution/"}}},
+    }
+    checks = worker_checks()
+    expression = "{{ [" + ", ".join(f"({check['ok'].strip().removeprefix('{{').removesuffix('}}')}, {check['check']!r})" for check in checks) + "] }}"
+    variables = yaml.safe_load((ROLES / "airflow_celery_worker" / "tasks" / "preflight.yml").read_text())[0]["vars"]
+    rendered = render(tmp_path, "airflow_celery_worker", expression, {name: case | variables for name, case in cases.items()})
+    failed = {name: [check for ok, check in result if not ok] for name, result in rendered.items()}
+    assert failed == {
+        "good": [], "autoscale": [], "hybrid": [], "not celery": ["executor"], "no queue": ["queues"],
+        "comma in a queue": ["queues"], "zero concurrency": ["pool size"], "autoscale upside down": ["pool size"],
+        "autoscale one number": ["pool size"], "no stop timeout": ["stop timeout"], "base url is itself": ["Execution API"],
+        "execution api of its own": []}
