@@ -9,7 +9,8 @@ version_added: 0.1.0
 short_description: The job heartbeat checks of a host's Airflow components
 description:
   - Maps the components of a host whose health is their job heartbeat (C(dag-processor) to C(DagProcessorJob),
-    C(triggerer) to C(TriggererJob)) to the arguments of the C(airflow) role's C(<cli wrapper>-jobs-check),
+    C(triggerer) to C(TriggererJob)) or a Celery ping through the broker (C(celery-worker) to C(CeleryWorker))
+    to the arguments of the C(airflow) role's C(<cli wrapper>-jobs-check),
     in the components' order. Other components (C(api-server), C(scheduler)) have endpoints and are left out.
   - With O(hostname), each argument is C(<job type>@<hostname>), so one jobs check can judge the jobs of
     several hosts; its output has one line per argument, C(<argument> alive) or C(<argument> dead).
@@ -45,7 +46,7 @@ from collections.abc import Sequence
 
 from ansible.errors import AnsibleFilterError
 
-JOB_TYPES = {"dag-processor": "DagProcessorJob", "triggerer": "TriggererJob"}
+JOB_TYPES = {"dag-processor": "DagProcessorJob", "triggerer": "TriggererJob", "celery-worker": "CeleryWorker"}
 
 
 def health_job_checks(components: Sequence[str], hostname: str = "") -> dict[str, str]:

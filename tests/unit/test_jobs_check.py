@@ -68,3 +68,45 @@ def test_runs_from_standard_input_as_the_wrapper_runs_it() -> None:
     no_airflow = subprocess.run([sys.executable, "-", "TriggererJob"], input=source, capture_output=True, text=True, check=False)
     assert no_airflow.returncode == 1
     assert "ModuleNotFoundError: No module named 'airflow'" in no_airflow.stderr
+
+
+def test_celery_worker_checks_are_accepted_alone_or_with_a_host() -> None:
+    assert jobs_check.parse_args(["CeleryWorker", "CeleryWorker@worker1.example.com", "TriggererJob"]) == [
+        "CeleryWorker", "CeleryWorker@worker1.example.com", "TriggererJob"]
+
+
+def test_a_worker_is_alive_when_its_node_answered_under_its_full_or_short_name() -> None:
+    answered = {"celery@worker1", "celery@worker3.example.com"}
+    alive = jobs_check.workers_alive(
+        ["CeleryWorker@worker1.example.com", "CeleryWorker@worker2.example.com", "CeleryWorker@worker3.example.com",
+         "CeleryWorker"], ["worker2.example.com", "worker2"], answered)
+    assert alive == {"CeleryWorker@worker1.example.com": True, "CeleryWorker@worker2.example.com": False,
+                     "CeleryWorker@worker3.example.com": True, "CeleryWorker": False}
+    assert jobs_check.workers_alive(["CeleryWorker"], ["worker1.example.com"], answered) == {"CeleryWorker": True}
+
+
+def test_no_answer_means_every_worker_is_dead() -> None:
+    assert jobs_check.workers_alive(["CeleryWorker", "CeleryWorker@worker1"], ["worker1"], set()) == {
+        "CeleryWorker": False, "CeleryWorker@worker1": False}
+
+
+def test_check_asks_the_broker_only_for_worker_checks_and_keeps_the_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+
+    def answers() -> set[str]:
+        asked.append("broker")
+        return {"celery@w1"}
+
+    monkeypatch.setattr(jobs_check, "celery_answers", answers)
+    monkeypatch.setattr(jobs_check, "jobs_alive", lambda checks, local: {check: True for check in checks})
+    monkeypatch.setitem(sys.modules, "airflow", type(sys)("airflow"))
+    net = type(sys)("airflow.utils.net")
+    net.get_hostname = lambda: "w1.example.com"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "airflow.utils", type(sys)("airflow.utils"))
+    monkeypatch.setitem(sys.modules, "airflow.utils.net", net)
+    assert jobs_check.check(["TriggererJob", "CeleryWorker", "CeleryWorker@w2"]) == {
+        "TriggererJob": True, "CeleryWorker": True, "CeleryWorker@w2": False}
+    assert asked == ["broker"]
+    asked.clear()
+    assert jobs_check.check(["TriggererJob"]) == {"TriggererJob": True}
+    assert asked == []

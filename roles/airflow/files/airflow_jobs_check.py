@@ -1,4 +1,4 @@
-"""Which Airflow jobs of a host are alive, for several job types (and hosts) in one process.
+"""Which Airflow jobs and Celery workers of a host are alive, several checks (and hosts) in one process.
 
 Installed by the airflow role inside the ``<airflow_cli_wrapper>-jobs-check`` wrapper (run as root;
 the wrapper drops to the airflow user with the services' environment):
@@ -10,25 +10,33 @@ Each argument is checked as ``airflow jobs check --job-type <type> --local`` doe
 running job of that type on this host, judged by Airflow's own ``Job.is_alive``), or with
 ``@<hostname>`` as ``airflow jobs check --job-type <type> --hostname <hostname>`` does (that host's
 jobs, as Airflow's hostname_callable named it there). Airflow is loaded once instead of once per
-check. Prints ``<argument> alive`` or ``<argument> dead`` per argument; exit status 0 when every one
-is alive, 1 otherwise (also on any error), 2 on a usage error.
+check. ``CeleryWorker`` (or ``CeleryWorker@<hostname>``) asks the broker instead: alive when the
+host's Celery worker (node ``celery@<hostname>``, the host name short or full) answers a ping, as
+``celery inspect ping`` does; every worker is pinged once for all such checks. Prints
+``<argument> alive`` or ``<argument> dead`` per argument; exit status 0 when every one is alive, 1
+otherwise (also on any error), 2 on a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 JOB_TYPES = ("SchedulerJob", "DagProcessorJob", "TriggererJob")
+CELERY_WORKER = "CeleryWorker"
+CHECKS = (*JOB_TYPES, CELERY_WORKER)
+# Seconds the broker waits for the workers' answers to one ping.
+PING_TIMEOUT = 3.0
 
 
 def job_check(argument: str) -> str:
     """An argument as argparse accepts it: a job type, optionally followed by @hostname."""
     job_type, at, hostname = argument.partition("@")
-    if job_type not in JOB_TYPES or (at and not hostname.strip()):
+    if job_type not in CHECKS or (at and not hostname.strip()):
         raise argparse.ArgumentTypeError(f"invalid check {argument!r}: use JOB_TYPE or JOB_TYPE@HOSTNAME, "
-                                         f"JOB_TYPE one of {', '.join(JOB_TYPES)}")
+                                         f"JOB_TYPE one of {', '.join(CHECKS)}")
     return argument
 
 
@@ -38,7 +46,7 @@ def parse_args(argv: Sequence[str]) -> list[str]:
         description="Check that a job of each given type runs on this host (or the named one) and heartbeats.",
     )
     parser.add_argument("checks", nargs="+", type=job_check, metavar="JOB_TYPE[@HOSTNAME]",
-                        help=", ".join(JOB_TYPES) + "; @HOSTNAME checks the jobs of that host instead of this one")
+                        help=", ".join(CHECKS) + "; @HOSTNAME checks the jobs of that host instead of this one")
     return list(dict.fromkeys(parser.parse_args(argv).checks))
 
 
@@ -48,14 +56,43 @@ def report(alive: Mapping[str, bool]) -> tuple[list[str], int]:
     return lines, 0 if alive and all(alive.values()) else 1
 
 
+def celery_node_names(hostnames: Iterable[str]) -> set[str]:
+    """The Celery node names a host's worker may have: celery@ and its name, full or short."""
+    return {f"celery@{name}" for hostname in hostnames for name in (hostname, hostname.split(".")[0]) if name}
+
+
+def workers_alive(checks: Sequence[str], local: Iterable[str], answered: set[str]) -> dict[str, bool]:
+    """Per CeleryWorker check: whether a node of its host (this one without @) is among those that answered."""
+    local_names = celery_node_names(local)
+    return {argument: bool((celery_node_names([argument.partition("@")[2]]) if "@" in argument else local_names)
+                           & answered) for argument in checks}
+
+
+def celery_answers() -> set[str]:
+    """The node names of the Celery workers that answer a ping through the broker (imports the executor's app)."""
+    from airflow.providers.celery.executors.celery_executor import app
+
+    return {node for reply in app.control.ping(timeout=PING_TIMEOUT) or [] for node in reply}
+
+
 def check(checks: Sequence[str]) -> dict[str, bool]:
     """Alive or not per check (imports Airflow: run through the wrapper, on a node)."""
-    from airflow.jobs.job import Job, JobState
     from airflow.utils.net import get_hostname
+
+    workers = [argument for argument in checks if argument.partition("@")[0] == CELERY_WORKER]
+    alive = workers_alive(workers, [get_hostname(), socket.gethostname()], celery_answers()) if workers else {}
+    alive |= jobs_alive([argument for argument in checks if argument not in alive], get_hostname())
+    return {argument: alive[argument] for argument in checks}
+
+
+def jobs_alive(checks: Sequence[str], local: str) -> dict[str, bool]:
+    """Per job check: whether the newest running job of its type on its host (this one without @) heartbeats."""
+    if not checks:
+        return {}
+    from airflow.jobs.job import Job, JobState
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
-    local = get_hostname()
     alive: dict[str, bool] = {}
     with create_session() as session:
         for argument in checks:

@@ -86,6 +86,12 @@ def test_job_checks_for_the_check_of_every_host_name_the_host() -> None:
                       "triggerer": "TriggererJob@airflow1.example.com"}
 
 
+def test_a_celery_worker_is_checked_by_a_ping_named_like_the_host() -> None:
+    assert health_job_checks.health_job_checks(["celery-worker"]) == {"celery-worker": "CeleryWorker"}
+    assert health_job_checks.health_job_checks(["celery-worker"], "worker1.example.com") == {
+        "celery-worker": "CeleryWorker@worker1.example.com"}
+
+
 def test_a_host_without_jobs_has_no_job_check() -> None:
     assert health_job_checks.health_job_checks(["api-server", "scheduler"], "airflow1") == {}
 
