@@ -153,8 +153,10 @@ test:
 
 # The local HA lab (3 nodes + HAProxy + PostgreSQL + S3 in containers, deployed by playbooks/site.yml
 # with inventories/lab): UI at http://localhost:8080, access in .lab/lab.env. Logic in tools/lab.sh.
+# EXECUTOR=celery adds a Celery worker and Redis (inventories/lab-celery); the lab remembers it.
+EXECUTOR ?=
 lab: collection-link wheelhouse
-	tools/lab.sh up
+	LAB_EXECUTOR=$(EXECUTOR) tools/lab.sh up
 
 lab-down: collection-link docker
 	tools/lab.sh down

@@ -37,6 +37,7 @@ FORBIDDEN_COMPONENTS = {
 # A member is refused when its path is one of these or lies under one (development only).
 FORBIDDEN_PATHS = {
     "inventories/lab": "the lab's inventory",
+    "inventories/lab-celery": "the lab's inventory",
     "molecule": "molecule scenarios",
     "tools": "developer tools",
     "Makefile": "developer entry points",

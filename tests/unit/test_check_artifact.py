@@ -37,6 +37,7 @@ def test_what_users_need_ships(member: str) -> None:
     (".mypy_cache/3.11/x.json", "mypy cache"),
     ("inventories/lab/hosts.yml", "the lab's inventory"),
     ("inventories/lab", "the lab's inventory"),
+    ("inventories/lab-celery/group_vars/all/main.yml", "the lab's inventory"),
     (".lab/lab.env", "the lab's state"),
     ("molecule/cluster/molecule.yml", "molecule scenarios"),
     ("tools/role_docs.py", "developer tools"),
