@@ -37,7 +37,7 @@ def jwt(host: Any) -> str:
     for dag_id in ("molecule_celery_queues", "molecule_celery_sleep"):
         wait_for(lambda dag_id=dag_id: api(host, "GET", f"/api/v2/dags/{dag_id}", jwt)[0] == 200, 300,
                  what=f"DAG {dag_id} parsed")
-        status, _ = api(host, "PATCH", f"/api/v2/dags/{dag_id}", jwt, {"is_paused": False})
+        status, _body = api(host, "PATCH", f"/api/v2/dags/{dag_id}", jwt, {"is_paused": False})
         assert status == 200, status
     return jwt
 
