@@ -1,6 +1,6 @@
 """The CeleryExecutor as the airflow role derives it on the controller: the broker and the result
 backend in the root-only environment file (never in airflow.cfg), and the preflight's checks of the
-executor, the broker URL and the worker role's inputs."""
+executor, the broker URL and the inputs of the worker and Flower roles."""
 
 from __future__ import annotations
 
@@ -101,3 +101,31 @@ def test_the_worker_preflight_accepts_good_inputs_and_names_each_bad_one(tmp_pat
         "comma in a queue": ["queues"], "zero concurrency": ["pool size"], "autoscale upside down": ["pool size"],
         "autoscale one number": ["pool size"], "no stop timeout": ["stop timeout"], "base url is itself": ["Execution API"],
         "execution api of its own": []}
+
+
+def test_the_flower_preflight_accepts_good_inputs_and_names_each_bad_one(tmp_path: Path) -> None:
+    good = {"airflow_executor": "CeleryExecutor", "airflow_flower_basic_auth_password": "unit-test-flower-password"}
+    cases: dict[str, dict[str, Any]] = {
+        "good": good,
+        "on the network behind a prefix": good | {"airflow_flower_address": "0.0.0.0", "airflow_flower_url_prefix": "flower"},
+        "not celery": good | {"airflow_executor": "LocalExecutor"},
+        "short password": good | {"airflow_flower_basic_auth_password": "too-short"},
+        "comma in the password": good | {"airflow_flower_basic_auth_password": "unit-test,flower-password"},
+        "colon in the user": good | {"airflow_flower_basic_auth_user": "ad:min"},
+        "port out of range": good | {"airflow_flower_port": 70000},
+        "address with a space": good | {"airflow_flower_address": "0.0.0.0 1"},
+    }
+    checks = yaml.safe_load((ROLES / "airflow_flower" / "tasks" / "preflight.yml").read_text())[0]["loop"]
+    expression = "{{ [" + ", ".join(f"({check['ok'].strip().removeprefix('{{').removesuffix('}}')}, {check['check']!r})"
+                                    for check in checks) + "] }}"
+    for directory in ("checks", "loopback"):
+        (tmp_path / directory).mkdir()
+    rendered = render(tmp_path / "checks", "airflow_flower", expression, cases)
+    failed = {name: [check for ok, check in result if not ok] for name, result in rendered.items()}
+    assert failed == {
+        "good": [], "on the network behind a prefix": [], "not celery": ["executor"], "short password": ["login"],
+        "comma in the password": ["login"], "colon in the user": ["login"], "port out of range": ["address"],
+        "address with a space": ["address"]}
+    loopback = render(tmp_path / "loopback", "airflow_flower", "{{ __airflow_flower_loopback }}",
+                      {"default": good, "every interface": good | {"airflow_flower_address": "0.0.0.0"}})
+    assert loopback == {"default": True, "every interface": False}
