@@ -35,8 +35,16 @@ def test_an_unreachable_broker_is_named_from_every_host_that_needs_it(host: Any,
     assert {path: host.file(path).sha256sum for path in WATCHED} == before
 
 
+# Flower's host fails the same check; the first host to fail stops every host (any_errors_fatal), so
+# each role's message is asked of its own hosts.
+def test_flower_without_the_celery_executor_is_refused() -> None:
+    output = _fails_in_preflight({"airflow_executor": "LocalExecutor"}, "--limit", "mol-celery")
+    assert ("mol-celery runs Flower (group airflow_flower) but airflow_executor 'LocalExecutor' "
+            "does not name CeleryExecutor") in output, output[-3000:]
+
+
 def test_a_worker_without_the_celery_executor_is_refused() -> None:
-    output = _fails_in_preflight({"airflow_executor": "LocalExecutor"})
+    output = _fails_in_preflight({"airflow_executor": "LocalExecutor"}, "--limit", ",".join(NODES[1:]))
     for node in ("mol-celery-worker1", "mol-celery-worker2"):
         assert (f"{node} is a Celery worker (group airflow_workers) but airflow_executor 'LocalExecutor' "
                 "does not name CeleryExecutor") in output, output[-3000:]
