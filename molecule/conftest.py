@@ -194,6 +194,19 @@ def assert_fails_in_preflight(extra_vars: dict[str, Any], message: str, inventor
     return output
 
 
+def docker_exec(container: str, *command: str, check: bool = True, stdin: str | None = None,
+                timeout: float = 120) -> str:
+    """Run a command in a scenario container (as root, from the test runner); its output.
+
+    With check (the default) a non-zero exit fails the test, naming the container, the command and its output.
+    """
+    result = subprocess.run(["docker", "exec", *(["-i"] if stdin is not None else []), container, *command],
+                            input=stdin, capture_output=True, text=True, check=False, timeout=timeout)
+    assert not check or result.returncode == 0, (
+        f"{container}: {' '.join(command)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
 def container_ip(container: str) -> str:
     """The address of a scenario container on its docker network (reachable from the test runner)."""
     result = subprocess.run(

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import pytest
-from conftest import REPO, ansible_playbook, api, recap, token, wait_for
+from conftest import REPO, ansible_playbook, api, docker_exec, recap, token, wait_for
 
 WORKERS = {"mol-celery-worker1": ["default"], "mol-celery-worker2": ["high_cpu", "default"]}
 REDIS = "mol-celery-redis"
@@ -20,19 +20,12 @@ DAG_FILE = REPO / "molecule" / "resources" / "dags" / "molecule_celery.py"
 DAGS_DIR = "/var/lib/airflow/dags"
 
 
-def _docker(node: str, *command: str, check: bool = True) -> str:
-    result = subprocess.run(["docker", "exec", node, *command], capture_output=True, text=True, check=False,
-                            timeout=120)
-    assert not check or result.returncode == 0, f"{node}: {command} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
 @pytest.fixture(scope="module")
 def jwt(host: Any) -> str:
     """The DAG file on the control-plane node and on both workers (which run its tasks); an admin JWT."""
     for node in ["mol-celery", *WORKERS]:
         subprocess.run(["docker", "cp", str(DAG_FILE), f"{node}:{DAGS_DIR}/"], check=True, timeout=60)
-        _docker(node, "chown", "airflow:airflow", f"{DAGS_DIR}/{DAG_FILE.name}")
+        docker_exec(node, "chown", "airflow:airflow", f"{DAGS_DIR}/{DAG_FILE.name}")
     jwt = token(host)
     for dag_id in ("molecule_celery_queues", "molecule_celery_sleep"):
         wait_for(lambda dag_id=dag_id: api(host, "GET", f"/api/v2/dags/{dag_id}", jwt)[0] == 200, 300,
@@ -80,9 +73,9 @@ def _node(hostname: str) -> str:
 
 def test_workers_run_with_their_queues_and_warm_shutdown(host: Any) -> None:
     for node, queues in WORKERS.items():
-        assert _docker(node, "systemctl", "is-active", UNIT).strip() == "active", _docker(
+        assert docker_exec(node, "systemctl", "is-active", UNIT).strip() == "active", docker_exec(
             node, "journalctl", "-u", UNIT, "-n", "60", "--no-pager")
-        show = _docker(node, "systemctl", "show", "-p", "ExecStart", "-p", "KillMode", "-p", "KillSignal",
+        show = docker_exec(node, "systemctl", "show", "-p", "ExecStart", "-p", "KillMode", "-p", "KillSignal",
                        "-p", "TimeoutStopUSec", UNIT)
         assert f"--queues {','.join(queues)} --concurrency 2" in show, show
         assert "KillMode=mixed" in show and "KillSignal=15" in show and "TimeoutStopUSec=10min" in show, show
@@ -104,10 +97,10 @@ def test_the_broker_password_is_only_in_the_root_only_env_file(host: Any) -> Non
     password = "molecule%40redis%3Apassword"  # as in the broker URL (molecule.yml)
     env_file = "/etc/airflow/env.d/00-airflow.env"
     for node in ["mol-celery", *WORKERS]:
-        found = _docker(node, "grep", "-rlF", password, "/etc/airflow", "/etc/systemd/system", check=False).split()
+        found = docker_exec(node, "grep", "-rlF", password, "/etc/airflow", "/etc/systemd/system", check=False).split()
         # The live file and its staged copy (rendered and compared before it goes live).
         assert sorted(found) == [env_file, f"{env_file}.staged"], f"{node}: {found}"
-        assert _docker(node, "stat", "-c", "%U %a", *found).split() == ["root", "600"] * 2, node
+        assert docker_exec(node, "stat", "-c", "%U %a", *found).split() == ["root", "600"] * 2, node
 
 
 def test_each_task_runs_on_a_worker_of_its_queue(host: Any, jwt: str) -> None:
@@ -131,21 +124,21 @@ def test_a_restart_by_the_playbook_waits_for_the_running_task(host: Any, jwt: st
     assert recap(result.stdout)[node]["failed"] == 0
     assert _finished(host, jwt, "molecule_celery_sleep", run_id) == "success"
     instance = _instance(host, jwt, "molecule_celery_sleep", run_id, "sleep")
-    journal = _docker(node, "journalctl", "-u", UNIT, "--since", "-10min", "--no-pager")
+    journal = docker_exec(node, "journalctl", "-u", UNIT, "--since", "-10min", "--no-pager")
     print(f"rolling restart of {node} during a 60 s task: {took:.0f} s; task {instance['state']} "
           f"on try {instance['try_number']} on {instance['hostname']}")
     # The first try finished on the restarted worker: the restart waited for it, nothing retried it.
     assert (instance["try_number"], _node(instance["hostname"])) == (1, node)
     assert "Warm shutdown" in journal, journal[-3000:]
-    assert _docker(node, "systemctl", "is-active", UNIT).strip() == "active"
+    assert docker_exec(node, "systemctl", "is-active", UNIT).strip() == "active"
 
 
 def test_a_worker_killed_mid_task_has_its_task_retried_on_the_other(host: Any, jwt: str) -> None:
     run_id, worker = _running_sleep(host, jwt, {"seconds": 30})
     node = _node(worker)
     # The host is lost: every process of the worker killed at once, and it stays down.
-    _docker(node, "systemctl", "kill", "--signal=SIGKILL", UNIT)
-    _docker(node, "systemctl", "stop", UNIT)
+    docker_exec(node, "systemctl", "kill", "--signal=SIGKILL", UNIT)
+    docker_exec(node, "systemctl", "stop", UNIT)
     killed = time.monotonic()
     try:
         assert _finished(host, jwt, "molecule_celery_sleep", run_id) == "success"
@@ -156,18 +149,18 @@ def test_a_worker_killed_mid_task_has_its_task_retried_on_the_other(host: Any, j
         assert instance["try_number"] == 2
         assert _node(instance["hostname"]) != node
     finally:
-        _docker(node, "systemctl", "start", UNIT)
+        docker_exec(node, "systemctl", "start", UNIT)
 
 
 def test_runs_before_during_and_after_a_60_s_redis_outage_succeed(host: Any, jwt: str) -> None:
     before, _worker = _running_sleep(host, jwt, {"seconds": 20})
-    _docker(REDIS, "systemctl", "stop", "redis-server.service")
+    docker_exec(REDIS, "systemctl", "stop", "redis-server.service")
     stopped = time.monotonic()
     try:
         during = _trigger(host, jwt, "molecule_celery_sleep", {"seconds": 5})
         time.sleep(max(0.0, 60 - (time.monotonic() - stopped)))  # the outage itself, not a wait for a state
     finally:
-        _docker(REDIS, "systemctl", "start", "redis-server.service")
+        docker_exec(REDIS, "systemctl", "start", "redis-server.service")
     after = _trigger(host, jwt, "molecule_celery_sleep", {"seconds": 5})
     runs = {"before": before, "during": during, "after": after}
     states = {name: _finished(host, jwt, "molecule_celery_sleep", run_id) for name, run_id in runs.items()}

@@ -7,14 +7,13 @@ import json
 import os
 import socket
 import ssl
-import subprocess
 import urllib.parse
 import warnings
 from pathlib import Path
 from typing import Any
 
 from cluster_probe import haproxy_states, s3
-from conftest import SMOKE_DAG, ansible_playbook, api, container_ip, recap, run_dag, token, wait_for
+from conftest import SMOKE_DAG, ansible_playbook, api, container_ip, docker_exec, recap, run_dag, token, wait_for
 
 NODES = ["cl-airflow1", "cl-airflow2", "cl-airflow3"]
 LB = "http://cl-lb"
@@ -91,7 +90,7 @@ def test_a_dag_published_to_s3_runs_through_the_lb(host: Any) -> None:
     # node without it marks the DAG stale (a file gone from its bundle) and the others mark it
     # active again: wait for every node's snapshot first.
     path = f"/var/lib/airflow/dags/team_a/current/{SMOKE_DAG.name}"
-    wait_for(lambda: all(subprocess.run(["docker", "exec", node, "test", "-f", path], check=False).returncode == 0
+    wait_for(lambda: all(docker_exec(node, "ls", path, check=False).strip() == path
                          for node in NODES), 120, interval=1, what="the DAG file in every node's snapshot")
     run = run_dag(host, "molecule_smoke", base=LB)
     assert run["state"] == "success", run
@@ -113,8 +112,8 @@ def test_a_task_log_is_read_from_s3_after_the_local_copy_is_gone(host: Any) -> N
     run_dir = f"/var/log/airflow/dag_id=molecule_smoke/run_id={run_id}"
     keys = s3("cl-s3", "list", "airflow-logs", f"cluster/dag_id=molecule_smoke/run_id={run_id}/task_id=hello/")
     assert keys == [f"cluster/dag_id=molecule_smoke/run_id={run_id}/task_id=hello/attempt={attempt}.log"], keys
-    subprocess.run(["docker", "exec", node, "test", "-f", f"{run_dir}/task_id=hello/attempt={attempt}.log"], check=True)
-    subprocess.run(["docker", "exec", node, "rm", "-r", run_dir], check=True)
+    docker_exec(node, "test", "-f", f"{run_dir}/task_id=hello/attempt={attempt}.log")
+    docker_exec(node, "rm", "-r", run_dir)
 
     status, log = api(host, "GET", f"{task_path}/logs/{attempt}?full_content=true", jwt, base=LB)
     assert status == 200, log

@@ -4,19 +4,17 @@ is started as the timer would start it."""
 
 from __future__ import annotations
 
-import subprocess
 from typing import Any
 
 import pytest
+from conftest import docker_exec
 
 DB = "mol-control-plane-db"
 LOGS = "/var/log/airflow"
 
 
 def _sql(query: str) -> str:
-    result = subprocess.run(["docker", "exec", DB, "runuser", "-u", "postgres", "--", "psql", "-d", "airflow", "-tAc",
-                             query], capture_output=True, text=True, check=True, timeout=60)
-    return result.stdout.strip()
+    return docker_exec(DB, "runuser", "-u", "postgres", "--", "psql", "-d", "airflow", "-tAc", query).strip()
 
 
 @pytest.mark.parametrize("timer", ["airflow-log-cleanup.timer", "airflow-db-clean.timer"])

@@ -5,11 +5,10 @@ Runs last in the scenario (file name), after the functional checks.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from typing import Any
 
-from conftest import api, run_dag, wait_for
+from conftest import api, docker_exec, run_dag, wait_for
 
 UNITS = ["airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"]
 DB = "mol-control-plane-db"
@@ -17,7 +16,7 @@ OUTAGE_SECONDS = 120
 
 
 def _db(action: str) -> None:
-    subprocess.run(["docker", "exec", DB, "systemctl", action, "postgresql@15-main.service"], check=True)
+    docker_exec(DB, "systemctl", action, "postgresql@15-main.service")
 
 
 def _unit(host: Any, unit: str, prop: str) -> str:
