@@ -76,6 +76,13 @@ def recap(output: str) -> dict[str, dict[str, int]]:
 SMOKE_DAG = REPO / "molecule" / "resources" / "dags" / "molecule_smoke.py"
 
 
+def changed_by(output: str, task: str) -> list[str]:
+    """The hosts a task reported changed in a playbook's output, once per run of the task (serial batches
+    print its header again), in order."""
+    blocks = re.findall(rf"TASK \[(?:[^\]]*: )?{re.escape(task)}\][^\n]*\n(.*?)(?=\n\s*\n|\nTASK )", output, flags=re.DOTALL)
+    return [match for block in blocks for match in re.findall(r"^changed: \[([^\]]+)\]", block, flags=re.MULTILINE)]
+
+
 def api(host: Any, method: str, path: str, token: str | None = None, body: Any = None,
         base: str = "http://127.0.0.1:8080") -> tuple[int, Any]:
     """Call the Airflow API from inside the host with curl; return (status, parsed JSON or text)."""

@@ -11,13 +11,13 @@ import time
 from typing import Any
 
 from cluster_probe import BACKEND, haproxy_states
-from conftest import api, container_ip, lb_client, run_dag, token, wait_for
+from conftest import api, container_ip, docker_exec, lb_client, run_dag, token, wait_for
 
 LB = "http://cl-lb"
 
 
 def _systemctl(node: str, *args: str) -> None:
-    subprocess.run(["docker", "exec", node, "systemctl", *args], check=True, timeout=180)
+    docker_exec(node, "systemctl", *args, timeout=180)
 
 
 def _refused_at(address: str, port: int, deadline: float) -> float:
@@ -34,14 +34,13 @@ def _refused_at(address: str, port: int, deadline: float) -> float:
 def _marked_down_at(lb: str, server: str, after: float) -> float:
     """When HAProxy logged the server DOWN (journald's receive time of its own log line, wall clock):
     HAProxy's detection measured without the latency of polling its admin socket through `docker exec`."""
-    journal = subprocess.run(["docker", "exec", lb, "journalctl", "-o", "json", "--no-pager", "-t", "haproxy",
-                              "--since", f"@{int(after) - 1}"], capture_output=True, text=True, check=True, timeout=60)
-    for line in journal.stdout.splitlines():
+    journal = docker_exec(lb, "journalctl", "-o", "json", "--no-pager", "-t", "haproxy", "--since", f"@{int(after) - 1}")
+    for line in journal.splitlines():
         entry = json.loads(line)
         logged = int(entry["__REALTIME_TIMESTAMP"]) / 1e6
         if f"{BACKEND}/{server} is DOWN" in str(entry.get("MESSAGE", "")) and logged >= after - 0.1:
             return logged
-    raise AssertionError(f"no 'Server {BACKEND}/{server} is DOWN' line in the journal of {lb}:\n{journal.stdout[-2000:]}")
+    raise AssertionError(f"no 'Server {BACKEND}/{server} is DOWN' line in the journal of {lb}:\n{journal[-2000:]}")
 
 
 def test_a_stopped_api_server_leaves_the_lb_within_3_s(host: Any) -> None:

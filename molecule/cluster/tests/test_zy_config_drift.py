@@ -10,7 +10,7 @@ import json
 import subprocess
 from typing import Any
 
-from conftest import ansible_playbook, inventory_var, recap, wait_for
+from conftest import ansible_playbook, docker_exec, inventory_var, recap, wait_for
 
 NODES = ["cl-airflow1", "cl-airflow2", "cl-airflow3"]
 CONFIG = "/etc/airflow/airflow.cfg"
@@ -20,13 +20,8 @@ SECRETS = ["airflow_fernet_key", "airflow_api_secret_key", "airflow_jwt_secret",
            "airflow_metadata_db_admin_password", "airflow_dag_sync_aws_secret_access_key"]
 
 
-def _docker(node: str, *command: str) -> str:
-    return subprocess.run(["docker", "exec", node, *command], capture_output=True, text=True, check=True,
-                          timeout=60).stdout
-
-
 def _pids(node: str, units: tuple[str, ...] = UNITS) -> dict[str, str]:
-    return {unit: _docker(node, "systemctl", "show", "-p", "MainPID", "--value", unit).strip() for unit in units}
+    return {unit: docker_exec(node, "systemctl", "show", "-p", "MainPID", "--value", unit).strip() for unit in units}
 
 
 def test_check_mode_with_diff_changes_nothing_and_prints_no_secret(host: Any) -> None:
@@ -40,7 +35,7 @@ def test_check_mode_with_diff_changes_nothing_and_prints_no_secret(host: Any) ->
 
 
 def _sha(node: str) -> str:
-    return _docker(node, "sha256sum", CONFIG).split()[0]
+    return docker_exec(node, "sha256sum", CONFIG).split()[0]
 
 
 def _port_taken(node: str, port: int) -> bool:
@@ -63,17 +58,17 @@ def test_a_change_that_breaks_the_first_node_never_reaches_the_others() -> None:
         change = {"airflow_config": {"api": {"port": 8081}}, "airflow_lb_healthcheck_timeout": 45}
         result = ansible_playbook("playbooks/site.yml", "-e", json.dumps(change))
         assert result.returncode != 0, result.stdout[-4000:]
-        assert "port = 8081" in _docker("cl-airflow1", "cat", CONFIG), "the canary did not get the change"
+        assert "port = 8081" in docker_exec("cl-airflow1", "cat", CONFIG), "the canary did not get the change"
         for node in ("cl-airflow2", "cl-airflow3"):
             assert (_sha(node), _pids(node)) == BEFORE_THE_CANARY[node], f"{node} was changed or restarted"
-            assert "port = 8081" in _docker(node, "cat", f"{CONFIG}.staged"), f"{node} did not render the change"
+            assert "port = 8081" in docker_exec(node, "cat", f"{CONFIG}.staged"), f"{node} did not render the change"
     finally:
-        _docker("cl-airflow1", "pkill", "-f", "http.server --bind 127.0.0.1 8081")
+        docker_exec("cl-airflow1", "pkill", "-f", "http.server --bind 127.0.0.1 8081")
 
 
 def _engine(node: str) -> str:
     """Name, owner, mode and SHA-1 of each module of the DAG sync engine on a node."""
-    return _docker(node, "sh", "-c", f"cd {ENGINE} && stat -c '%n %U:%G %a' *.py && sha1sum *.py")
+    return docker_exec(node, "sh", "-c", f"cd {ENGINE} && stat -c '%n %U:%G %a' *.py && sha1sum *.py")
 
 
 def test_the_next_run_repairs_the_canary_and_a_hand_edited_node_and_restarts_only_them() -> None:
@@ -84,11 +79,11 @@ def test_the_next_run_repairs_the_canary_and_a_hand_edited_node_and_restarts_onl
     nodes and only the engine restarts."""
     assert BEFORE_THE_CANARY, "runs after the canary test"
     wanted = BEFORE_THE_CANARY["cl-airflow3"][0]
-    _docker("cl-airflow2", "sh", "-c", f"sed -i 's/^load_examples = .*/load_examples = True/' {CONFIG}")
+    docker_exec("cl-airflow2", "sh", "-c", f"sed -i 's/^load_examples = .*/load_examples = True/' {CONFIG}")
     assert _sha("cl-airflow2") != wanted, "the edit did not change the file"
     wanted_engine = _engine("cl-airflow1")
-    _docker("cl-airflow3", "sh", "-c", f"echo '# edited' >> {ENGINE}/cli.py && chmod 0666 {ENGINE}/s3.py"
-                                       f" && echo 'X = 1' > {ENGINE}/stray.py")
+    docker_exec("cl-airflow3", "sh", "-c", f"echo '# edited' >> {ENGINE}/cli.py && chmod 0666 {ENGINE}/s3.py"
+                                           f" && echo 'X = 1' > {ENGINE}/stray.py")
     assert _engine("cl-airflow3") != wanted_engine, "the tampering did not change the engine"
     engine_before = _pids("cl-airflow3", ("airflow-dag-sync",))
     before = {node: _pids(node) for node in NODES}
