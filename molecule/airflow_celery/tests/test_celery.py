@@ -19,6 +19,7 @@ REDIS = "mol-celery-redis"
 UNIT = "airflow-celery-worker.service"
 DAG_FILE = REPO / "molecule" / "resources" / "dags" / "molecule_celery.py"
 DAGS_DIR = "/var/lib/airflow/dags"
+BROKER_CA = "/etc/airflow/tls/celery-broker-ca.crt"
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +103,20 @@ def test_the_broker_password_is_only_in_the_root_only_env_file(host: Any) -> Non
         # The live file and its staged copy (rendered and compared before it goes live).
         assert sorted(found) == [env_file, f"{env_file}.staged"], f"{node}: {found}"
         assert docker_exec(node, "stat", "-c", "%U %a", *found).split() == ["root", "600"] * 2, node
+
+
+def test_the_broker_is_reached_over_tls_only_and_verified(host: Any) -> None:
+    """Redis listens with TLS only (prepare.yml); every Airflow host holds the broker's CA
+    (airflow_celery_broker_ca_file) and verifies Redis against it, which every Celery test here relies on."""
+    password = "molecule@redis:password"  # decoded from the broker URL (molecule.yml)
+    auth = ["-h", REDIS, "--no-auth-warning", "-a", password, "PING"]
+    assert "PONG" not in docker_exec(REDIS, "redis-cli", *auth, check=False)
+    assert docker_exec(REDIS, "redis-cli", "--tls", "--cacert", "/etc/redis/redis.crt", *auth).strip() == "PONG"
+    for node in ["mol-celery", *WORKERS]:
+        assert docker_exec(node, "stat", "-c", "%U:%G %a", BROKER_CA).split() == ["root:airflow", "640"], node
+        settings = {key: docker_exec(node, "/usr/local/bin/airflow", "config", "get-value", "celery", key).strip()
+                    for key in ("ssl_active", "ssl_cacert", "ssl_mutual_tls")}
+        assert settings == {"ssl_active": "True", "ssl_cacert": BROKER_CA, "ssl_mutual_tls": "False"}, (node, settings)
 
 
 def test_each_task_runs_on_a_worker_of_its_queue(host: Any, jwt: str) -> None:

@@ -26,13 +26,23 @@ def _fails_in_preflight(extra_vars: dict[str, Any], *args: str) -> str:
 @pytest.mark.parametrize("nodes", [NODES[:1], NODES[1:]], ids=["scheduler", "workers"])
 def test_an_unreachable_broker_is_named_from_every_host_that_needs_it(host: Any, nodes: list[str]) -> None:
     before = {path: host.file(path).sha256sum for path in WATCHED}
-    output = _fails_in_preflight({"airflow_celery_broker_url": "redis://:not-shown@mol-celery-redis:6390/0",
-                                  "airflow_celery_broker_connect_timeout": 2}, "--limit", ",".join(nodes))
+    url = "rediss://:not-shown@mol-celery-redis:6390/0?ssl_cert_reqs=required"
+    output = _fails_in_preflight({"airflow_celery_broker_url": url, "airflow_celery_broker_connect_timeout": 2},
+                                 "--limit", ",".join(nodes))
     for node in nodes:
-        assert (f"Cannot reach the Celery broker at redis://:***@mol-celery-redis:6390/0 (mol-celery-redis:6390) "
-                f"from {node} within 2 s") in output, output[-3000:]
+        assert (f"Cannot reach the Celery broker at rediss://:***@mol-celery-redis:6390/0?ssl_cert_reqs=required "
+                f"(mol-celery-redis:6390) from {node} within 2 s") in output, output[-3000:]
     assert "not-shown" not in output
     assert {path: host.file(path).sha256sum for path in WATCHED} == before
+
+
+def test_a_broker_ca_file_without_tls_or_that_is_missing_is_refused() -> None:
+    output = _fails_in_preflight({"airflow_celery_broker_url": "redis://:not-shown@mol-celery-redis:6379/0",
+                                  "airflow_celery_broker_ca_file": "/nonexistent/redis-ca.crt"}, "--limit", "mol-celery")
+    assert ("airflow_celery_broker_ca_file '/nonexistent/redis-ca.crt' must be an existing PEM file on the controller, "
+            "for a broker reached over TLS: airflow_celery_broker_url (not shown) must start with rediss://") in output, (
+        output[-3000:])
+    assert "not-shown" not in output
 
 
 # Flower's host fails the same check; the first host to fail stops every host (any_errors_fatal), so
