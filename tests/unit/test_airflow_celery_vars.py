@@ -129,3 +129,44 @@ def test_the_flower_preflight_accepts_good_inputs_and_names_each_bad_one(tmp_pat
     loopback = render(tmp_path / "loopback", "airflow_flower", "{{ __airflow_flower_loopback }}",
                       {"default": good, "every interface": good | {"airflow_flower_address": "0.0.0.0"}})
     assert loopback == {"default": True, "every interface": False}
+
+
+def test_a_broker_ca_file_turns_on_one_way_tls_for_every_celery_client(tmp_path: Path) -> None:
+    tls = {"airflow_executor": "CeleryExecutor", "airflow_celery_broker_url": "rediss://:pw@redis.example:6379/0",
+           "airflow_celery_broker_ca_file": "/controller/redis-ca.crt"}
+    rendered = render(tmp_path, "airflow", "{{ __airflow_config['celery'] | default({}) }}", {
+        "ca file": tls,
+        "system CAs": tls | {"airflow_celery_broker_ca_file": ""},
+        "not celery": tls | {"airflow_executor": "LocalExecutor"},
+        # airflow_config comes last: a client certificate for mutual TLS.
+        "mutual": tls | {"airflow_config": {"celery": {"ssl_mutual_tls": True, "ssl_key": "/k", "ssl_cert": "/c"}}},
+    }, AIRFLOW_SECRETS)
+    ca = "/etc/airflow/tls/celery-broker-ca.crt"
+    assert rendered["ca file"] == {"ssl_active": True, "ssl_cacert": ca, "ssl_mutual_tls": False}
+    assert rendered["system CAs"] == {} and rendered["not celery"] == {}
+    assert rendered["mutual"] == {"ssl_active": True, "ssl_cacert": ca, "ssl_mutual_tls": True, "ssl_key": "/k", "ssl_cert": "/c"}
+
+
+def test_the_preflight_names_a_broker_ca_file_that_cannot_be_used(tmp_path: Path) -> None:
+    check = preflight_check("Celery broker TLS")
+    ca = tmp_path / "redis-ca.crt"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    overlap = {"__airflow_celery_tls_overlap": "{{ airflow_config | airflow_deploy.cluster.config_option_names"
+                                               " | intersect(['celery.ssl_active', 'celery.ssl_cacert']) }}"}
+    tls = {"airflow_executor": "CeleryExecutor", "airflow_celery_broker_url": "rediss://:pw@redis.example:6379/0",
+           "airflow_celery_broker_ca_file": str(ca)} | overlap
+    cases: dict[str, dict[str, Any]] = {
+        "tls": tls,
+        "sentinel": tls | {"airflow_celery_broker_url": "sentinel://:pw@s1:26379/0"},
+        "no ca file": tls | {"airflow_celery_broker_ca_file": ""},
+        "plain url": tls | {"airflow_celery_broker_url": "redis://:pw@redis.example:6379/0"},
+        "missing file": tls | {"airflow_celery_broker_ca_file": str(tmp_path / "nowhere.crt")},
+        "set twice": tls | {"airflow_config": {"celery": {"ssl_cacert": "/etc/ssl/other.crt"}}},
+    }
+    for directory in ("ok", "msg"):
+        (tmp_path / directory).mkdir()
+    ok = render(tmp_path / "ok", "airflow", check["ok"], cases, AIRFLOW_SECRETS)
+    assert [name for name, passed in ok.items() if not passed] == ["plain url", "missing file", "set twice"]
+    msg = render(tmp_path / "msg", "airflow", check["msg"], {"set twice": cases["set twice"]}, AIRFLOW_SECRETS)
+    assert f"airflow_celery_broker_ca_file '{ca}' must be an existing PEM file on the controller" in msg["set twice"]
+    assert "(it sets celery.ssl_cacert)" in msg["set twice"] and "pw@" not in msg["set twice"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from role_vars import render
+from role_vars import render, role_task
 
 
 def haproxy_v(stdout: str, rc: int = 0) -> dict[str, Any]:
@@ -34,6 +34,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, An
     cases: dict[str, dict[str, Any]] = {name: {"__airflow_lb_haproxy_v": result} for name, result in CASES.items()}
     cases["tls"] = {"__airflow_lb_haproxy_v": CASES["debian"], "airflow_lb_tls_cert": "/controller/lb.crt",
                     "airflow_lb_tls_key": "/controller/lb.key"}
+    cases["flower"] = {"__airflow_lb_haproxy_v": CASES["debian"], "airflow_lb_flower_path": "/flower",
+                       "airflow_lb_flower_hosts": ["localhost"], "airflow_lb_flower_port": 5556}
     return render(tmp_path, "airflow_lb", EXPRESSION, cases, {"airflow_lb_backend_hosts": ["localhost"]})
 
 
@@ -78,3 +80,35 @@ def test_the_preflight_names_the_options_out_of_range(tmp_path_factory: pytest.T
     assert rendered["bad"]["ports"] == [{"key": "airflow_lb_http_port", "value": "0"},
                                         {"key": "airflow_lb_backend_port", "value": "70000"}]
     assert rendered["bad"]["durations"] == [{"key": "airflow_lb_timeout_client", "value": "1 minute"}]
+
+
+def test_a_flower_path_gets_its_own_backend_and_nothing_else_changes(rendered: dict[str, dict[str, Any]]) -> None:
+    cfg = rendered["flower"]["cfg"]
+    assert "use_backend flower if { path /flower } || { path_beg /flower/ }" in cfg
+    # The rule comes before the default backend, Flower's servers in a backend of their own.
+    assert cfg.index("use_backend flower") < cfg.index("default_backend airflow_api")
+    flower = cfg[cfg.index("\nbackend flower"):]
+    assert "server localhost localhost:5556" in flower and "airflow_api" not in flower
+    assert "flower" not in rendered["debian"]["cfg"]
+
+
+def test_the_preflight_names_a_flower_path_that_cannot_be_routed(tmp_path_factory: pytest.TempPathFactory) -> None:
+    check = next(item for item in role_task("airflow_lb", "preflight.yml", "Check the inputs")["loop"]
+                 if item["check"] == "Flower path")
+    flower = {"airflow_lb_flower_path": "/flower", "airflow_lb_flower_hosts": ["localhost"]}
+    cases: dict[str, dict[str, Any]] = {
+        "off": {},
+        "flower": flower,
+        "no host": flower | {"airflow_lb_flower_hosts": []},
+        "unknown host": flower | {"airflow_lb_flower_hosts": ["flower1"]},
+        "airflow's own path": flower | {"airflow_lb_flower_path": "/api"},
+        "two segments": flower | {"airflow_lb_flower_path": "/ops/flower"},
+        "trailing slash": flower | {"airflow_lb_flower_path": "/flower/"},
+        "relative": flower | {"airflow_lb_flower_path": "flower"},
+    }
+    ok = render(tmp_path_factory.mktemp("airflow_lb_flower_ok"), "airflow_lb", check["ok"], cases)
+    assert [name for name, passed in ok.items() if not passed] == [
+        "no host", "unknown host", "airflow's own path", "two segments", "trailing slash", "relative"]
+    msg = render(tmp_path_factory.mktemp("airflow_lb_flower_msg"), "airflow_lb", check["msg"], {"bad": cases["unknown host"]})
+    assert "airflow_lb_flower_path '/flower' must be one path segment such as /flower" in msg["bad"]
+    assert "unknown: flower1" in msg["bad"]

@@ -1,42 +1,46 @@
-"""Flower (role airflow_flower) on the control-plane node: loopback only, every request behind its
-login, the workers as the broker sees them, the password only in the unit's root-only env file."""
+"""Flower (role airflow_flower) on the control-plane node, served by HAProxy under /flower
+(airflow_lb_flower_path): every request behind its login, the workers as the broker sees them, the
+Airflow API still on the same frontend, the password only in the unit's root-only env file."""
 
 from __future__ import annotations
 
 import json
-import subprocess
 from typing import Any
 
 from conftest import assert_service_running, wait_for
 
-FLOWER = "http://127.0.0.1:5555"
+LB = "http://mol-celery-lb"
 PASSWORD = "molecule-flower-password-0123"  # molecule.yml
 
 
-def _status(host: Any, path: str, login: str = "") -> int:
+def _status(host: Any, url: str, login: str = "") -> int:
     auth = f"-u {login} " if login else ""
-    return int(host.run(f"curl -s -o /dev/null -w '%{{http_code}}' {auth}{FLOWER}{path}").stdout or 0)
+    return int(host.run(f"curl -s -o /dev/null -w '%{{http_code}}' {auth}'{url}'").stdout or 0)
 
 
-def test_flower_runs_on_loopback_only(host: Any) -> None:
+def test_flower_serves_its_prefix_on_the_network(host: Any) -> None:
     assert_service_running(host, "airflow-flower.service")
-    assert host.socket("tcp://127.0.0.1:5555").is_listening
-    assert not host.socket("tcp://0.0.0.0:5555").is_listening
-    # Not reachable from another host of the cluster.
-    refused = subprocess.run(["docker", "exec", "mol-celery-worker1", "curl", "-s", "-m", "5", "http://mol-celery:5555/"],
-                             capture_output=True, text=True, check=False, timeout=60)
-    assert refused.returncode != 0, refused.stdout
+    assert host.socket("tcp://0.0.0.0:5555").is_listening
+    assert "--url-prefix flower" in host.run("systemctl show -p ExecStart airflow-flower.service").stdout
 
 
-def test_every_request_needs_the_login(host: Any) -> None:
-    assert _status(host, "/") == 401
-    assert _status(host, "/api/workers") == 401
-    assert _status(host, "/api/workers", "admin:wrong-password-0123456") == 401
+def test_every_request_through_the_lb_needs_the_login(host: Any) -> None:
+    assert _status(host, f"{LB}/flower/") == 401
+    assert _status(host, f"{LB}/flower/api/workers") == 401
+    assert _status(host, f"{LB}/flower/api/workers", "admin:wrong-password-0123456") == 401
+    assert _status(host, f"{LB}/flower/", f"admin:{PASSWORD}") == 200
 
 
-def test_flower_shows_both_workers(host: Any) -> None:
+def test_the_airflow_api_keeps_the_rest_of_the_frontend(host: Any) -> None:
+    version = json.loads(host.run(f"curl -s {LB}/api/v2/version").stdout)
+    assert version["version"] == "3.3.2"
+    # Only the path itself and what is under it go to Flower.
+    assert _status(host, f"{LB}/flowerpot") != 401
+
+
+def test_flower_through_the_lb_shows_both_workers(host: Any) -> None:
     def workers() -> list[str] | None:
-        result = host.run(f"curl -s -u admin:{PASSWORD} '{FLOWER}/api/workers?refresh=1'")
+        result = host.run(f"curl -s -u admin:{PASSWORD} '{LB}/flower/api/workers?refresh=1'")
         try:
             names = sorted(json.loads(result.stdout))
         except ValueError:
