@@ -160,13 +160,15 @@ def test_the_preflight_names_a_broker_ca_file_that_cannot_be_used(tmp_path: Path
         "sentinel": tls | {"airflow_celery_broker_url": "sentinel://:pw@s1:26379/0"},
         "no ca file": tls | {"airflow_celery_broker_ca_file": ""},
         "plain url": tls | {"airflow_celery_broker_url": "redis://:pw@redis.example:6379/0"},
+        # Celery takes ssl_* query parameters in place of [celery] ssl_cacert.
+        "ssl query": tls | {"airflow_celery_broker_url": "rediss://:pw@redis.example:6379/0?ssl_cert_reqs=required"},
         "missing file": tls | {"airflow_celery_broker_ca_file": str(tmp_path / "nowhere.crt")},
         "set twice": tls | {"airflow_config": {"celery": {"ssl_cacert": "/etc/ssl/other.crt"}}},
     }
     for directory in ("ok", "msg"):
         (tmp_path / directory).mkdir()
     ok = render(tmp_path / "ok", "airflow", check["ok"], cases, AIRFLOW_SECRETS)
-    assert [name for name, passed in ok.items() if not passed] == ["plain url", "missing file", "set twice"]
+    assert [name for name, passed in ok.items() if not passed] == ["plain url", "ssl query", "missing file", "set twice"]
     msg = render(tmp_path / "msg", "airflow", check["msg"], {"set twice": cases["set twice"]}, AIRFLOW_SECRETS)
     assert f"airflow_celery_broker_ca_file '{ca}' must be an existing PEM file on the controller" in msg["set twice"]
     assert "(it sets celery.ssl_cacert)" in msg["set twice"] and "pw@" not in msg["set twice"]
