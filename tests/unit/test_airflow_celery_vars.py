@@ -172,3 +172,19 @@ def test_the_preflight_names_a_broker_ca_file_that_cannot_be_used(tmp_path: Path
     msg = render(tmp_path / "msg", "airflow", check["msg"], {"set twice": cases["set twice"]}, AIRFLOW_SECRETS)
     assert f"airflow_celery_broker_ca_file '{ca}' must be an existing PEM file on the controller" in msg["set twice"]
     assert "(it sets celery.ssl_cacert)" in msg["set twice"] and "pw@" not in msg["set twice"]
+
+
+def test_the_preflight_refuses_a_tls_broker_whose_certificate_nobody_checks(tmp_path: Path) -> None:
+    check = preflight_check("Celery broker certificate")
+    celery = {"airflow_executor": "CeleryExecutor"}
+    cases: dict[str, dict[str, Any]] = {
+        "plain": celery | {"airflow_celery_broker_url": BROKER},
+        "system CAs": celery | {"airflow_celery_broker_url": "rediss://:pw@redis.example:6379/0?ssl_cert_reqs=required"},
+        "on purpose": celery | {"airflow_celery_broker_url": "rediss://:pw@redis.example:6379/0?db=0&ssl_cert_reqs=none"},
+        "private CA": celery | {"airflow_celery_broker_url": "rediss://:pw@redis.example:6379/0",
+                                "airflow_celery_broker_ca_file": "/controller/redis-ca.crt"},
+        "unchecked": celery | {"airflow_celery_broker_url": "rediss://:pw@redis.example:6379/0"},
+        "not celery": {"airflow_celery_broker_url": "rediss://:pw@redis.example:6379/0"},
+    }
+    ok = render(tmp_path, "airflow", check["ok"], cases, AIRFLOW_SECRETS)
+    assert [name for name, passed in ok.items() if not passed] == ["unchecked"]
