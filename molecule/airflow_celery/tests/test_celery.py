@@ -129,23 +129,34 @@ def test_each_task_runs_on_a_worker_of_its_queue(host: Any, jwt: str) -> None:
     assert "default" in WORKERS[ran_on["on_default"]]
 
 
-def test_a_restart_by_the_playbook_waits_for_the_running_task(host: Any, jwt: str) -> None:
+def _during_a_60_s_task(host: Any, jwt: str, playbook: str) -> tuple[str, dict[str, Any]]:
+    """Run the playbook on the worker running a 60 s task (--limit); the worker and the task instance once the run
+    succeeded. Prints the figures."""
     run_id, worker = _running_sleep(host, jwt, {"seconds": 60})
     node = _node(worker)
     started = time.monotonic()
-    result = ansible_playbook("playbooks/rolling_restart.yml", "--limit", node)
+    result = ansible_playbook(playbook, "--limit", node)
     took = time.monotonic() - started
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert recap(result.stdout)[node]["failed"] == 0
     assert _finished(host, jwt, "molecule_celery_sleep", run_id) == "success"
     instance = _instance(host, jwt, "molecule_celery_sleep", run_id, "sleep")
-    journal = docker_exec(node, "journalctl", "-u", UNIT, "--since", "-10min", "--no-pager")
-    print(f"rolling restart of {node} during a 60 s task: {took:.0f} s; task {instance['state']} "
+    print(f"{playbook} on {node} during a 60 s task: {took:.0f} s; task {instance['state']} "
           f"on try {instance['try_number']} on {instance['hostname']}")
-    # The first try finished on the restarted worker: the restart waited for it, nothing retried it.
+    return node, instance
+
+
+def _warm_shutdown_let_the_task_finish(node: str, instance: dict[str, Any]) -> None:
+    """The first try finished on the stopped worker: the stop waited for it, nothing retried it."""
     assert (instance["try_number"], _node(instance["hostname"])) == (1, node)
+    journal = docker_exec(node, "journalctl", "-u", UNIT, "--since", "-10min", "--no-pager")
     assert "Warm shutdown" in journal, journal[-3000:]
     assert docker_exec(node, "systemctl", "is-active", UNIT).strip() == "active"
+
+
+def test_a_restart_by_the_playbook_waits_for_the_running_task(host: Any, jwt: str) -> None:
+    node, instance = _during_a_60_s_task(host, jwt, "playbooks/rolling_restart.yml")
+    _warm_shutdown_let_the_task_finish(node, instance)
 
 
 def test_a_rolling_upgrade_of_a_worker_waits_for_its_running_task(host: Any, jwt: str) -> None:
@@ -153,18 +164,8 @@ def test_a_rolling_upgrade_of_a_worker_waits_for_its_running_task(host: Any, jwt
     tests/unit/test_rolling_upgrade_order.py): rolling_upgrade.yml stops the worker running a task with a
     warm shutdown, so the task ends on its first try on that worker, on the version it started with; the
     worker comes back on the control plane's Airflow version and takes tasks again."""
-    run_id, worker = _running_sleep(host, jwt, {"seconds": 60})
-    node = _node(worker)
-    started = time.monotonic()
-    result = ansible_playbook("playbooks/rolling_upgrade.yml", "--limit", node)
-    took = time.monotonic() - started
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    instance = _instance(host, jwt, "molecule_celery_sleep", run_id, "sleep")
-    print(f"rolling upgrade of {node} during a 60 s task: {took:.0f} s; task {instance['state']} "
-          f"on try {instance['try_number']} on {instance['hostname']}")
-    assert _finished(host, jwt, "molecule_celery_sleep", run_id) == "success"
-    assert (instance["try_number"], _node(instance["hostname"])) == (1, node)
-    assert "Warm shutdown" in docker_exec(node, "journalctl", "-u", UNIT, "--since", "-10min", "--no-pager")
+    node, instance = _during_a_60_s_task(host, jwt, "playbooks/rolling_upgrade.yml")
+    _warm_shutdown_let_the_task_finish(node, instance)
     versions = {n: docker_exec(n, "/usr/local/bin/airflow", "version").strip() for n in ["mol-celery", *WORKERS]}
     assert set(versions.values()) == {"3.3.2"}, versions
     after = _trigger(host, jwt, "molecule_celery_queues")
