@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from role_vars import AIRFLOW_SECRETS, ROLES, preflight_check, render
+from role_vars import AIRFLOW_SECRETS, ROLES, preflight_check, render, role_task
 
 BROKER = "redis://:unit-test-redis-secret@redis.example:6379/0"
 EXPRESSION = "{{ {'env': __airflow_secret_env, 'cfg': __airflow_config, 'client': __airflow_celery_broker_client} }}"
@@ -43,7 +43,8 @@ def test_the_hosts_that_talk_to_the_broker_are_schedulers_and_workers(tmp_path: 
 
 def test_the_preflight_names_an_unknown_executor_and_a_missing_or_bad_broker(tmp_path: Path) -> None:
     executor, broker = preflight_check("executor"), preflight_check("Celery broker")
-    unsupported = {"__airflow_unsupported_executors": "{{ __airflow_executors | reject('in', __airflow_supported_executors) | list }}"}
+    unsupported = {"__airflow_unsupported_executors": role_task("airflow", "preflight.yml", "Check the inputs")["vars"]
+                   ["__airflow_unsupported_executors"]}
     cases: dict[str, dict[str, Any]] = {
         "local": {},
         "celery": {"airflow_executor": "CeleryExecutor", "airflow_celery_broker_url": BROKER},
@@ -67,9 +68,14 @@ def test_the_preflight_names_an_unknown_executor_and_a_missing_or_bad_broker(tmp
     assert "names DaskExecutor, which this collection does not configure" in msg["unknown"]
 
 
-def worker_checks() -> list[dict[str, str]]:
-    tasks = yaml.safe_load((ROLES / "airflow_celery_worker" / "tasks" / "preflight.yml").read_text())
-    return list(tasks[0]["loop"])
+def failed_checks(tmp_path: Path, role: str, cases: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """The items of a role's "Check the inputs" task (its first preflight task) that fail, per case: every
+    item's ok expression rendered in one run, with the task's own vars."""
+    task = yaml.safe_load((ROLES / role / "tasks" / "preflight.yml").read_text())[0]
+    expression = "{{ [" + ", ".join(f"({check['ok'].strip().removeprefix('{{').removesuffix('}}')}, {check['check']!r})"
+                                    for check in task["loop"]) + "] }}"
+    rendered = render(tmp_path, role, expression, {name: case | task.get("vars", {}) for name, case in cases.items()})
+    return {name: [check for ok, check in result if not ok] for name, result in rendered.items()}
 
 
 def test_the_worker_preflight_accepts_good_inputs_and_names_each_bad_one(tmp_path: Path) -> None:
@@ -91,12 +97,7 @@ def test_the_worker_preflight_accepts_good_inputs_and_names_each_bad_one(tmp_pat
         "execution api of its own": good | {"airflow_base_url": "http://localhost:8080",
                                             "airflow_config": {"core": {"execution_api_server_url": "http://lb/execution/"}}},
     }
-    checks = worker_checks()
-    expression = "{{ [" + ", ".join(f"({check['ok'].strip().removeprefix('{{').removesuffix('}}')}, {check['check']!r})" for check in checks) + "] }}"
-    variables = yaml.safe_load((ROLES / "airflow_celery_worker" / "tasks" / "preflight.yml").read_text())[0]["vars"]
-    rendered = render(tmp_path, "airflow_celery_worker", expression, {name: case | variables for name, case in cases.items()})
-    failed = {name: [check for ok, check in result if not ok] for name, result in rendered.items()}
-    assert failed == {
+    assert failed_checks(tmp_path, "airflow_celery_worker", cases) == {
         "good": [], "autoscale": [], "hybrid": [], "not celery": ["executor"], "no queue": ["queues"],
         "comma in a queue": ["queues"], "zero concurrency": ["pool size"], "autoscale upside down": ["pool size"],
         "autoscale one number": ["pool size"], "no stop timeout": ["stop timeout"], "base url is itself": ["Execution API"],
@@ -115,14 +116,9 @@ def test_the_flower_preflight_accepts_good_inputs_and_names_each_bad_one(tmp_pat
         "port out of range": good | {"airflow_flower_port": 70000},
         "address with a space": good | {"airflow_flower_address": "0.0.0.0 1"},
     }
-    checks = yaml.safe_load((ROLES / "airflow_flower" / "tasks" / "preflight.yml").read_text())[0]["loop"]
-    expression = "{{ [" + ", ".join(f"({check['ok'].strip().removeprefix('{{').removesuffix('}}')}, {check['check']!r})"
-                                    for check in checks) + "] }}"
     for directory in ("checks", "loopback"):
         (tmp_path / directory).mkdir()
-    rendered = render(tmp_path / "checks", "airflow_flower", expression, cases)
-    failed = {name: [check for ok, check in result if not ok] for name, result in rendered.items()}
-    assert failed == {
+    assert failed_checks(tmp_path / "checks", "airflow_flower", cases) == {
         "good": [], "on the network behind a prefix": [], "not celery": ["executor"], "short password": ["login"],
         "comma in the password": ["login"], "colon in the user": ["login"], "port out of range": ["address"],
         "address with a space": ["address"]}
@@ -151,8 +147,8 @@ def test_the_preflight_names_a_broker_ca_file_that_cannot_be_used(tmp_path: Path
     check = preflight_check("Celery broker TLS")
     ca = tmp_path / "redis-ca.crt"
     ca.write_text("-----BEGIN CERTIFICATE-----\n")
-    overlap = {"__airflow_celery_tls_overlap": "{{ airflow_config | airflow_deploy.cluster.config_option_names"
-                                               " | intersect(['celery.ssl_active', 'celery.ssl_cacert']) }}"}
+    overlap = {"__airflow_celery_tls_overlap": role_task("airflow", "preflight.yml", "Check the inputs")["vars"]
+               ["__airflow_celery_tls_overlap"]}
     tls = {"airflow_executor": "CeleryExecutor", "airflow_celery_broker_url": "rediss://:pw@redis.example:6379/0",
            "airflow_celery_broker_ca_file": str(ca)} | overlap
     cases: dict[str, dict[str, Any]] = {
